@@ -1,0 +1,455 @@
+"""The primer's network: feed forward, propagate backward, mini-batch SGD.
+
+This module is purenn's *reference path*: each step is written with the
+primer's functions (``purenn.primer``) on list-of-lists matrices, so that every
+line can be checked against the text.  The faster training code in
+``purenn.fast`` is tested to give the same bits as this one.
+
+Layers are numbered as in the primer: layer 0 is the input, layer L the
+output.  ``self.w[l]`` is the J x K matrix of weights into layer l (J neurons
+in layer l, K in layer l-1), ``self.b[l]`` its J x 1 biases; index 0 holds
+``None``, the primer's placeholder, so the numbers match the text.
+
+The primer's worked example, 1 -> 1 -> 1:
+
+>>> net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]],
+...               w=[[[1.58]], [[2.45]]])
+>>> net.feed_forward([0.8])
+[[0.850571226530534]]
+>>> net.propagate_backward([1], 0.1)
+>>> net.b[2], net.w[2]
+([[-0.1081007630517096]], [[2.451433410952623]])
+"""
+import json
+import math
+import numbers
+import os
+import random
+
+from purenn import matrix
+from purenn.fileio import atomic_write
+from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw, dc_da_prev,
+                           cost)
+
+__all__ = ["Network", "ModelError", "load", "target_column"]
+
+
+class ModelError(ValueError):
+    """A model file, or the layers/weights/biases given to Network, are not a
+    valid network.  The message names the file or argument and the problem."""
+
+
+def _check_layers(layers, name="layers"):
+    if not isinstance(layers, (list, tuple)):
+        raise TypeError("{}: expected a list of layer sizes, got {}".format(
+            name, type(layers).__name__))
+    layers = list(layers)
+    if len(layers) < 2:
+        raise ModelError("{}: expected at least 2 layer sizes (input and "
+                         "output), got {!r}".format(name, layers))
+    for size in layers:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ModelError("{}: every size must be a whole number >= 1, got "
+                             "{!r}".format(name, layers))
+    return layers
+
+
+def _check_parameters(name, given, layers, cols_of):
+    """Check ``given`` is one J x cols_of(l) matrix per non-input layer."""
+    if not isinstance(given, (list, tuple)):
+        raise TypeError("{}: expected a list of matrices, got {}".format(
+            name, type(given).__name__))
+    if len(given) != len(layers) - 1:
+        raise ModelError("{}: expected {} matrices (one per non-input layer of"
+                         " {}), got {}".format(name, len(layers) - 1, layers,
+                                               len(given)))
+    checked = []
+    for l, m in enumerate(given, start=1):
+        expected = (layers[l], cols_of(l))
+        try:
+            found = matrix.shape(m)
+        except (TypeError, ValueError) as exc:
+            raise ModelError("{}[{}] is not a matrix: {}".format(
+                name, l - 1, exc))
+        if found != expected:
+            raise ModelError(
+                "{}[{}] (into layer {}) has shape {}x{}, expected {}x{} for "
+                "layers {}".format(name, l - 1, l, found[0], found[1],
+                                   expected[0], expected[1], layers))
+        for row in m:
+            for value in row:
+                if (isinstance(value, bool)
+                        or not isinstance(value, numbers.Real)):
+                    raise TypeError("{}[{}]: expected numbers, found "
+                                    "{!r}".format(name, l - 1, value))
+        checked.append([list(row) for row in m])
+    return checked
+
+
+def target_column(y, size):
+    """Return the desired output ``y`` as a ``size`` x 1 column.
+
+    ``y`` is either a digit label (an int, as MNIST gives it), turned into the
+    one-hot column the primer describes (1 for that neuron, 0 elsewhere), or a
+    sequence of ``size`` numbers.
+
+    >>> target_column(1, 3)
+    [[0.0], [1.0], [0.0]]
+    >>> target_column([0, 1], 2)
+    [[0], [1]]
+    """
+    if isinstance(y, numbers.Integral) and not isinstance(y, bool):
+        if not 0 <= y < size:
+            raise ValueError("label {} is out of range for {} output "
+                             "neurons".format(y, size))
+        column = [[0.0] for _ in range(size)]
+        column[y][0] = 1.0
+        return column
+    y = list(y)
+    if len(y) != size:
+        raise matrix.ShapeError("y has {} values, the output layer has {} "
+                                "neurons".format(len(y), size))
+    return matrix.column(y)
+
+
+def _label(y):
+    """Return the digit a test example's ``y`` stands for (int or one-hot)."""
+    if isinstance(y, numbers.Integral):
+        return y
+    values = list(y)
+    return values.index(max(values))
+
+
+def argmax(values):
+    """Return the index of the largest value; the first one on a tie.
+
+    >>> argmax([0.1, 0.7, 0.7])
+    1
+    """
+    best = 0
+    for index in range(1, len(values)):
+        if values[index] > values[best]:
+            best = index
+    return best
+
+
+class Network:
+    """A fully-connected network of sigmoid neurons (the primer's listing).
+
+    ``layers`` gives the number of neurons per layer, input first, e.g.
+    ``[784, 30, 10]``.  ``b`` and ``w``, when given, hold one J x 1 bias column
+    and one J x K weight matrix per non-input layer, as in the primer's demo;
+    they are copied, never changed in place.  When absent they are drawn from
+    the normal distribution N(0, 1) with the network's own
+    ``random.Random(seed)`` (``self.rng``), layer by layer, biases before
+    weights, row by row.  Training shuffles with the same ``self.rng``.
+    """
+
+    def __init__(self, layers, b=None, w=None, seed=None):
+        self.layers = _check_layers(layers)
+        self.num_layers = len(self.layers)
+        self.rng = random.Random(seed)
+        gauss = self.rng.gauss
+        self.b = [None]
+        self.w = [None]
+        for l in range(1, self.num_layers):
+            rows, cols = self.layers[l], self.layers[l - 1]
+            if b is None:
+                self.b.append([[gauss(0.0, 1.0)] for _ in range(rows)])
+            if w is None:
+                self.w.append([[gauss(0.0, 1.0) for _ in range(cols)]
+                               for _ in range(rows)])
+        if b is not None:
+            self.b += _check_parameters("b", b, self.layers, lambda l: 1)
+        if w is not None:
+            self.w += _check_parameters("w", w, self.layers,
+                                        lambda l: self.layers[l - 1])
+        self.z = [None]
+        self.a = []
+
+    # -- the primer's two passes ------------------------------------------
+
+    def feed_forward(self, inputs):
+        """Compute every layer's z and a for the flat list ``inputs``.
+
+        Keeps ``self.z[l]`` and ``self.a[l]`` (J x 1 columns; ``a[0]`` is the
+        input) for inspection and returns the output column ``self.a[-1]``.
+        """
+        inputs = list(inputs)
+        if len(inputs) != self.layers[0]:
+            raise matrix.ShapeError(
+                "feed_forward: got {} inputs, the input layer has {} "
+                "neurons".format(len(inputs), self.layers[0]))
+        self.z = [None]
+        self.a = [matrix.column(inputs)]
+        for l in range(1, self.num_layers):
+            z = raw_activation(self.w[l], self.a[l - 1], self.b[l])
+            self.z.append(z)
+            self.a.append(sigmoid(z))
+        return self.a[-1]
+
+    def _backward(self, y):
+        """Compute dC/da, dC/db and dC/dw of every layer for target ``y``.
+
+        Needs a preceding ``feed_forward``.  Keeps ``self.dc_da[l]``,
+        ``self.dc_db[l]`` and ``self.dc_dw[l]`` (index 0 is None; ``dc_da[0]``
+        is the gradient with respect to the inputs) and changes no weight.
+        """
+        if len(self.a) != self.num_layers:
+            raise RuntimeError("propagate_backward needs feed_forward first")
+        output = self.num_layers - 1
+        self.dc_da = [None] * self.num_layers
+        self.dc_db = [None] * self.num_layers
+        self.dc_dw = [None] * self.num_layers
+        # The output layer's dC/da is a - y: the derivative of 1/2 (a - y)^2.
+        self.dc_da[output] = matrix.subtract(self.a[output], y)
+        for l in range(output, 0, -1):
+            self.dc_db[l] = dc_db(self.z[l], self.dc_da[l])
+            self.dc_dw[l] = dc_dw(self.a[l - 1], self.dc_db[l])
+            # With this layer's weights as they are before any update.
+            self.dc_da[l - 1] = dc_da_prev(self.w[l], self.dc_db[l])
+
+    def propagate_backward(self, y, step_size):
+        """Take one gradient-descent step for the desired output ``y``.
+
+        ``y`` is a flat list (or a label, see ``target_column``); call
+        ``feed_forward`` first.  As in the primer, each layer's dC/da for the
+        layer before it uses that layer's weights before they are updated;
+        then ``b <- b - dC/db * step_size`` and ``w <- w - dC/dw * step_size``.
+        The gradients stay in ``self.dc_da``, ``self.dc_db``, ``self.dc_dw``.
+        """
+        self._backward(target_column(y, self.layers[-1]))
+        for l in range(1, self.num_layers):
+            self.b[l] = matrix.subtract(
+                self.b[l], [[g * step_size for g in row]
+                            for row in self.dc_db[l]])
+            self.w[l] = matrix.subtract(
+                self.w[l], [[g * step_size for g in row]
+                            for row in self.dc_dw[l]])
+
+    # -- reading the network ----------------------------------------------
+
+    def output(self, inputs):
+        """Return the output activations for ``inputs`` as a flat list."""
+        return matrix.flatten(self.feed_forward(inputs))
+
+    def predict(self, inputs):
+        """Return the index of the largest output (first one on a tie)."""
+        return argmax(self.output(inputs))
+
+    def cost(self, inputs, y):
+        """Return the quadratic cost 1/2 ||a - y||^2 for one example."""
+        return cost(self.feed_forward(inputs),
+                    target_column(y, self.layers[-1]))
+
+    def gradients(self, inputs, y):
+        """Return ``(dc_db, dc_dw)`` for one example, changing nothing.
+
+        Both are lists indexed by layer, index 0 None, as ``self.b``/``self.w``.
+        """
+        self.feed_forward(inputs)
+        self._backward(target_column(y, self.layers[-1]))
+        return self.dc_db, self.dc_dw
+
+    # -- training (network.py's SGD) --------------------------------------
+
+    def update_mini_batch(self, mini_batch, eta):
+        """Take one step for ``mini_batch``, a list of ``(x, y)`` examples.
+
+        As network.py's ``update_mini_batch``: every example's gradient is
+        computed with the weights as they are at the start of the mini-batch,
+        the gradients are added up (from zero, example by example), and then
+        ``w <- w - (eta/m) * sum dC/dw`` and ``b`` likewise, m the batch size.
+        """
+        sum_b = [None] + [matrix.zeros(*matrix.shape(b)) for b in self.b[1:]]
+        sum_w = [None] + [matrix.zeros(*matrix.shape(w)) for w in self.w[1:]]
+        for x, y in mini_batch:
+            grad_b, grad_w = self.gradients(x, y)
+            for l in range(1, self.num_layers):
+                sum_b[l] = matrix.add(sum_b[l], grad_b[l])
+                sum_w[l] = matrix.add(sum_w[l], grad_w[l])
+        rate = eta / len(mini_batch)
+        for l in range(1, self.num_layers):
+            self.w[l] = matrix.subtract(self.w[l], matrix.scale(rate, sum_w[l]))
+            self.b[l] = matrix.subtract(self.b[l], matrix.scale(rate, sum_b[l]))
+
+    def evaluate(self, test_data):
+        """Return how many ``(x, y)`` examples have largest output == label."""
+        return sum(1 for x, y in test_data if self.predict(x) == _label(y))
+
+    def epoch_order(self, n):
+        """Return this epoch's order of the ``n`` training examples.
+
+        ``self.rng.shuffle`` of ``range(n)``: the permutation network.py gets
+        from ``random.shuffle(training_data)`` on a list of n examples after
+        ``random.seed(S)`` when ``self.rng`` was seeded with S and has drawn
+        nothing else.
+        """
+        order = list(range(n))
+        self.rng.shuffle(order)
+        return order
+
+    def sgd(self, training_data, epochs, mini_batch_size, eta, test_data=None,
+            on_epoch=None, on_progress=None, reference=False, jobs=1):
+        """Train with mini-batch stochastic gradient descent, as network.py.
+
+        ``training_data`` is a sequence of ``(x, y)`` pairs: ``x`` a flat list
+        of ``layers[0]`` numbers, ``y`` a label or a list of ``layers[-1]``
+        numbers.  Every epoch shuffles the order of the examples with
+        ``self.rng`` (see ``epoch_order``), cuts it into consecutive
+        mini-batches of ``mini_batch_size`` (the last may be shorter) and takes
+        one ``update_mini_batch`` step for each.  With ``test_data``, each
+        epoch ends with ``evaluate``.
+
+        ``on_epoch(result)`` is called after every epoch with the dict that
+        is also appended to the returned history: ``epoch`` (from 0),
+        ``correct`` and ``total`` (None without test data).
+        ``on_progress(done, total)`` is called after every mini-batch.  An
+        exception from either (KeyboardInterrupt, say) stops training with
+        the parameters of the last finished mini-batch.
+
+        ``reference=True`` runs the primer-shaped code of this module instead
+        of the fast path; both give the same bits.  ``jobs`` > 1 spreads the
+        work over processes, with the same bits again.
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, int) \
+                or epochs < 0:
+            raise ValueError("epochs must be a whole number >= 0, got "
+                             "{!r}".format(epochs))
+        if isinstance(mini_batch_size, bool) \
+                or not isinstance(mini_batch_size, int) or mini_batch_size < 1:
+            raise ValueError("mini_batch_size must be a whole number >= 1, "
+                             "got {!r}".format(mini_batch_size))
+        n = len(training_data)
+        history = []
+        for epoch in range(epochs):
+            order = self.epoch_order(n)
+            for start in range(0, n, mini_batch_size):
+                mini_batch = [training_data[i]
+                              for i in order[start:start + mini_batch_size]]
+                self.update_mini_batch(mini_batch, eta)
+                if on_progress is not None:
+                    on_progress(min(start + mini_batch_size, n), n)
+            result = {"epoch": epoch, "correct": None, "total": None}
+            if test_data is not None:
+                result["correct"] = self.evaluate(test_data)
+                result["total"] = len(test_data)
+            history.append(result)
+            if on_epoch is not None:
+                on_epoch(result)
+        return history
+
+    # -- model files ------------------------------------------------------
+
+    @property
+    def weights(self):
+        """The weight matrices without the layer-0 placeholder."""
+        return self.w[1:]
+
+    @property
+    def biases(self):
+        """The bias columns without the layer-0 placeholder."""
+        return self.b[1:]
+
+    def to_json(self):
+        """Return the model as network2.py's ``save`` writes it (a str).
+
+        ``{"sizes": [...], "weights": [...], "biases": [...], "cost":
+        "QuadraticCost"}``; floats are written with ``repr`` and read back
+        bit for bit.  Raise ModelError if a parameter is not finite.
+        """
+        weights = [[[float(v) for v in row] for row in w] for w in self.weights]
+        biases = [[[float(v) for v in row] for row in b] for b in self.biases]
+        for name, group in (("weights", weights), ("biases", biases)):
+            for index, m in enumerate(group):
+                for row in m:
+                    for value in row:
+                        if not math.isfinite(value):
+                            raise ModelError(
+                                "{}[{}] holds {!r}: a model with non-finite "
+                                "parameters cannot be saved".format(
+                                    name, index, value))
+        return json.dumps({"sizes": self.layers, "weights": weights,
+                           "biases": biases, "cost": "QuadraticCost"})
+
+    def save(self, path):
+        """Write the model to ``path`` in network2.py's JSON format, atomically.
+
+        A crash leaves the old file (or none), never a half-written one.
+        """
+        atomic_write(path, (self.to_json() + "\n").encode("ascii"))
+
+
+def _reject_constant(name):
+    raise ValueError("non-finite number {} (expected finite numbers)".format(
+        name))
+
+
+def from_json(text, source="<string>", seed=None):
+    """Return the Network held by the network2.py-style JSON ``text``.
+
+    ``source`` names the text in error messages.  Raise ModelError for bad
+    JSON, missing keys, shapes that do not match ``sizes`` and non-finite
+    numbers.
+    """
+    def fail(problem):
+        return ModelError("{}: {}".format(source, problem))
+
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        raise fail("not a valid model file: {}".format(exc))
+    if not isinstance(data, dict):
+        raise fail("expected a JSON object with sizes, weights and biases, "
+                   "found a JSON {}".format(type(data).__name__))
+    missing = [key for key in ("sizes", "weights", "biases")
+               if key not in data]
+    if missing:
+        raise fail("missing key{} {} (a model file needs sizes, weights and "
+                   "biases)".format("s" if len(missing) > 1 else "",
+                                    ", ".join(repr(k) for k in missing)))
+    cost_name = data.get("cost", "QuadraticCost")
+    if not isinstance(cost_name, str):
+        raise fail("cost should be a name such as \"QuadraticCost\", found "
+                   "{!r}".format(cost_name))
+    try:
+        layers = _check_layers(data["sizes"], "sizes")
+        biases = _check_parameters("biases", data["biases"], layers,
+                                   lambda l: 1)
+        weights = _check_parameters("weights", data["weights"], layers,
+                                    lambda l: layers[l - 1])
+    except (TypeError, ValueError) as exc:
+        raise fail(exc)
+    for name, group in (("weights", weights), ("biases", biases)):
+        for index, m in enumerate(group):
+            for row in m:
+                for value in row:
+                    if not math.isfinite(value):
+                        raise fail("{}[{}] holds {!r}, expected finite "
+                                   "numbers".format(name, index, value))
+
+    def as_floats(group):
+        return [[[float(v) for v in row] for row in m] for m in group]
+
+    net = Network(layers, b=as_floats(biases), w=as_floats(weights),
+                  seed=seed)
+    net.cost_name = cost_name
+    return net
+
+
+def load(path, seed=None):
+    """Return the Network saved at ``path`` (network2.py's JSON format).
+
+    ``seed`` seeds the loaded network's ``rng`` (used to shuffle when it is
+    trained further).  OSError passes through; a damaged or inconsistent file
+    raises ModelError naming the file and the problem.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as stream:
+        raw = stream.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError("{}: not a model file (not UTF-8 text: {})".format(
+            path, exc))
+    return from_json(text, source=path, seed=seed)

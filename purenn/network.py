@@ -273,9 +273,18 @@ class Network:
             self.w[l] = matrix.subtract(self.w[l], matrix.scale(rate, sum_w[l]))
             self.b[l] = matrix.subtract(self.b[l], matrix.scale(rate, sum_b[l]))
 
-    def evaluate(self, test_data):
+    def predictions(self, data, jobs=1):
+        """Return the predicted digit (``predict``) of every ``(x, y)`` in data.
+
+        ``jobs`` > 1 spreads the work over processes; the answers are the same.
+        """
+        return [self.predict(x) for x, _ in data]
+
+    def evaluate(self, test_data, jobs=1):
         """Return how many ``(x, y)`` examples have largest output == label."""
-        return sum(1 for x, y in test_data if self.predict(x) == _label(y))
+        predicted = self.predictions(test_data, jobs=jobs)
+        return len([1 for guess, (_, y) in zip(predicted, test_data)
+                    if guess == _label(y)])
 
     def epoch_order(self, n):
         """Return this epoch's order of the ``n`` training examples.

@@ -1,0 +1,59 @@
+"""Print values that must be the same bits on every supported Python.
+
+``.ci/run`` runs this under each CPython 3.6-3.13 and fails if any line
+differs between versions.  Each line is a name and either a float's repr or
+the SHA-256 of a JSON text made of many floats (a model file).
+
+Run from the repository root: ``python scripts/golden_values.py``.
+"""
+import hashlib
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import purenn  # noqa: E402  (the checkout's purenn, not an installed one)
+from purenn import Network  # noqa: E402
+
+
+def digest(text):
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+
+
+def main():
+    lines = []
+    net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]], w=[[[1.58]], [[2.45]]])
+    net.feed_forward([0.8])
+    net.propagate_backward([1], 0.1)
+    lines.append(("worked example updated_a_l2",
+                  repr(net.feed_forward([0.8])[0][0])))
+    lines.append(("random init seed 0 [784,30,10]",
+                  digest(Network([784, 30, 10], seed=0).to_json())))
+    rng = Network([1, 1], seed=123).rng
+    data = [([rng.random() for _ in range(6)], rng.randrange(3))
+            for _ in range(57)]
+    for reference in (True, False):
+        net = Network([6, 5, 4, 3], seed=7)
+        history = net.sgd(data, 3, 10, 2.5, test_data=data,
+                          reference=reference)
+        lines.append(("sgd random data reference={}".format(reference),
+                      "{} {}".format([h["correct"] for h in history],
+                                     digest(net.to_json()))))
+    try:
+        from purenn import mnist
+        training, test = mnist.load(train_limit=1000, test_limit=500)
+    except (ImportError, OSError, ValueError) as exc:
+        lines.append(("mnist", "unavailable: {}".format(exc)))
+    else:
+        net = Network([784, 30, 10], seed=1)
+        history = net.sgd(training, 1, 10, 3.0, test_data=test)
+        lines.append(("mnist 1000 examples 1 epoch",
+                      "{} {}".format(history[0]["correct"],
+                                     digest(net.to_json()))))
+    for name, value in lines:
+        print("{}: {}".format(name, value))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

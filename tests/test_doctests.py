@@ -23,3 +23,11 @@ def test_doctests_pass_and_exist():
         assert result.failed == 0, name
         attempted += result.attempted
     assert attempted >= 30
+
+
+def test_readme_session_runs_as_printed():
+    # The README's pasted Python session is a doctest: it must stay true.
+    result = doctest.testfile(os.path.join(REPO, "README.md"),
+                              module_relative=False)
+    assert result.failed == 0
+    assert result.attempted >= 10

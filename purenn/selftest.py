@@ -1,0 +1,189 @@
+"""Check this installation with the standard library alone (no pytest).
+
+``run_checks(directory=None)`` returns one ``CheckResult(name, status,
+detail)`` per check, status ``"ok"``, ``"FAIL"`` or ``"skip"``:
+
+- worked example: the primer's 19 printed values of its 1 -> 1 -> 1 worked
+  example, computed by ``Network``, equal to the bit (compared by
+  ``float.hex``);
+- gradient check: backpropagation agrees with central finite differences
+  on a 3-4-2 network (``purenn.gradcheck``);
+- IDX round trip: unsigned bytes and float64 written with
+  ``purenn.idx.write_idx`` (plain and gzip) read back identical;
+- training: a tiny fixed-seed SGD run gives its pinned regression values
+  (per-epoch counts and the SHA-256 of the saved model), the same bits on
+  CPython 3.6 to 3.13;
+- MNIST checksums: the shipped files against ``SHA256SUMS``
+  (``purenn.mnist.verify_checksums``), skipped if the data is not there.
+
+The library never prints: ``purenn selftest`` prints one line per check and
+exits non-zero if any failed.
+
+>>> results = run_checks(checks=["worked example"])
+>>> results[0].status
+'ok'
+"""
+import collections
+import hashlib
+import os
+import random
+import shutil
+import tempfile
+
+from purenn.network import Network
+
+__all__ = ["CheckResult", "CHECK_NAMES", "run_checks",
+           "TRAINING_REGRESSION"]
+
+CheckResult = collections.namedtuple("CheckResult", "name status detail")
+
+
+class _Failed(Exception):
+    """A check found a wrong value; the message says which."""
+
+
+def _check_worked_example(directory):
+    from purenn.trace import PRIMER_VALUES, worked_example
+    computed = dict((name, value) for name, _, value in worked_example())
+    for name, expected in PRIMER_VALUES:
+        if computed[name].hex() != expected.hex():
+            raise _Failed("{} is {!r}, the primer prints {!r}".format(
+                name, computed[name], expected))
+    return "{} values equal the primer's to the bit".format(
+        len(PRIMER_VALUES))
+
+
+def _check_gradients(directory):
+    from purenn import gradcheck
+    net = Network([3, 4, 2], seed=3)
+    rows = gradcheck.check_gradients(net, [0.25, 0.5, 0.75], [1.0, 0.0])
+    bad = gradcheck.worst(rows)
+    if not gradcheck.passed(rows):
+        raise _Failed("{}: backprop {!r}, numeric {!r}, relative error "
+                      "{:.3e} > {:.0e}".format(bad.parameter, bad.backprop,
+                                               bad.numeric, bad.relative_error,
+                                               gradcheck.THRESHOLD))
+    return "{} parameters of a 3-4-2 network, largest relative error " \
+           "{:.1e}".format(len(rows), bad.relative_error)
+
+
+def _check_idx(directory):
+    import array
+    from purenn.idx import read_idx, write_idx
+    folder = tempfile.mkdtemp(prefix="purenn-selftest-")
+    try:
+        pixels = bytes(range(256)) * 3
+        floats = array.array("d", [0.1, -2.5, 1e-300, 3.0, 0.7547299213576082,
+                                   -0.0])
+        cases = [("bytes.idx", pixels, (3, 16, 16), 0x08),
+                 ("bytes.idx.gz", pixels, (12, 64), 0x08),
+                 ("floats.idx", floats, (2, 3), 0x0E)]
+        for name, data, shape, type_code in cases:
+            path = os.path.join(folder, name)
+            write_idx(path, data, shape=shape, type_code=type_code)
+            back = read_idx(path)
+            if (back.type_code, back.shape) != (type_code, shape) \
+                    or bytes(back.data) != bytes(data):
+                raise _Failed("{}: read back type 0x{:02X} shape {}, wrote "
+                              "0x{:02X} {}".format(name, back.type_code,
+                                                   back.shape, type_code,
+                                                   shape))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return "unsigned bytes (plain and gzip) and float64 read back identical"
+
+
+def _tiny_data():
+    """Return 24 examples of 4 inputs; the label says which of the first
+    three inputs is largest."""
+    rng = random.Random(2)
+    data = []
+    for _ in range(24):
+        x = [rng.random() for _ in range(4)]
+        label = 0
+        for index in (1, 2):
+            if x[index] > x[label]:
+                label = index
+        data.append((x, label))
+    return data
+
+
+# Regression values pinned from purenn 0.1.0 on 2026-11-26 (CPython 3.11.7,
+# checked identical under 3.6.15, 3.8.18, 3.12.1 and 3.13.0): not derived by
+# hand.  Network([4, 5, 3], seed=1), sgd(_tiny_data(), epochs=3,
+# mini_batch_size=4, eta=3.0, test_data=_tiny_data()).
+TRAINING_REGRESSION = {
+    "correct": [12, 16, 14],
+    "model_sha256":
+        "ec9b0002c6bd7ed7cee69908f1be76569a5b5e2c69f1cf2705212e7b6a62a6a1",
+}
+
+
+def _train_tiny():
+    data = _tiny_data()
+    net = Network([4, 5, 3], seed=1)
+    history = net.sgd(data, 3, 4, 3.0, test_data=data)
+    digest = hashlib.sha256(net.to_json().encode("ascii")).hexdigest()
+    return [result["correct"] for result in history], digest
+
+
+def _check_training(directory):
+    correct, digest = _train_tiny()
+    expected = TRAINING_REGRESSION
+    if correct != expected["correct"]:
+        raise _Failed("per-epoch correct counts {}, pinned {}".format(
+            correct, expected["correct"]))
+    if digest != expected["model_sha256"]:
+        raise _Failed("model SHA-256 {}, pinned {}".format(
+            digest, expected["model_sha256"]))
+    return "3 epochs of a 4-5-3 network: counts {} and model SHA-256 " \
+           "{}... as pinned".format(correct, digest[:12])
+
+
+class _Skip(Exception):
+    """The check cannot run here (data not present); not a failure."""
+
+
+def _check_mnist(directory):
+    from purenn import mnist
+    folder = directory if directory is not None else mnist.DEFAULT_DIRECTORY
+    if not os.path.exists(os.path.join(folder, "SHA256SUMS")):
+        raise _Skip("no {} (data not shipped here)".format(
+            os.path.join(folder, "SHA256SUMS")))
+    checked = mnist.verify_checksums(folder)
+    return "{} files match {}".format(len(checked),
+                                      os.path.join(folder, "SHA256SUMS"))
+
+
+_CHECKS = [("worked example", _check_worked_example),
+           ("gradient check", _check_gradients),
+           ("IDX round trip", _check_idx),
+           ("training", _check_training),
+           ("MNIST checksums", _check_mnist)]
+
+CHECK_NAMES = [name for name, _ in _CHECKS]
+
+
+def run_checks(directory=None, checks=None):
+    """Run the checks (all, or those named in ``checks``) and return results.
+
+    ``directory`` is the MNIST directory (default: the shipped data).  A
+    check that raises is reported as FAIL with the exception's message; no
+    exception escapes except KeyboardInterrupt.
+    """
+    results = []
+    for name, check in _CHECKS:
+        if checks is not None and name not in checks:
+            continue
+        try:
+            detail = check(directory)
+        except _Skip as exc:
+            results.append(CheckResult(name, "skip", str(exc)))
+        except _Failed as exc:
+            results.append(CheckResult(name, "FAIL", str(exc)))
+        except Exception as exc:   # an error is a failed check, reported
+            results.append(CheckResult(name, "FAIL", "{}: {}".format(
+                type(exc).__name__, exc)))
+        else:
+            results.append(CheckResult(name, "ok", detail))
+    return results

@@ -1,0 +1,372 @@
+"""A user's own drawing as an MNIST-style input: read PGM/PNG, prepare like MNIST.
+
+MNIST's digits (LeCun et al.) are light ink on a dark background (0 = no ink),
+size-normalised to fit a 20x20 box keeping their aspect ratio (anti-aliased,
+so edges are grey), and placed in a 28x28 field so that their centre of mass
+is at the field's centre.  A drawing made in a paint program is usually the
+opposite: dark ink on white, any size, anywhere.  ``prepare_digit`` repeats
+MNIST's steps on it:
+
+1. Polarity: the picture's border is taken as background.  If the border is
+   mostly light (mean brightness > 0.5) the drawing is dark on light and is
+   inverted, so that ink is high as in MNIST.
+2. Contrast: the background level (median of the border) becomes 0 and the
+   strongest ink 1, so grey paper or a faint pencil still gives MNIST's range.
+3. Crop to the ink: the smallest box holding every pixel with ink >=
+   ``INK_THRESHOLD``.
+4. Scale so the longer side is 20 pixels, keeping the aspect ratio, by area
+   averaging: each new pixel is the mean of the source area it covers
+   (weighted by overlap), which gives anti-aliased grey edges like MNIST's.
+5. Place in 28x28 with the centre of mass at the centre (14, 14), shifted by
+   whole pixels and kept inside the field.
+
+Pictures are lists of rows of brightness values in [0, 1] (0 black, 1
+white): ``read_image`` returns that for PGM (P2, P5) and PNG (8-bit
+greyscale, greyscale+alpha, RGB, RGBA).  Colour becomes grey with ITU-R
+BT.601 luma (0.299 R + 0.587 G + 0.114 B, as most image libraries do);
+transparent pixels are drawn over white paper.
+
+Every sum is a left-to-right loop, so the result has the same bits on every
+supported Python.
+
+>>> picture = [[1.0] * 6 for _ in range(4)]
+>>> picture[1][1] = picture[2][1] = 0.0      # a dark stroke on white
+>>> x, notes = prepare_digit(picture)
+>>> len(x), max(x)
+(784, 1.0)
+>>> notes[0]
+'dark ink on a light background: inverted'
+"""
+import os
+import struct
+
+from purenn import png
+
+__all__ = ["ImageError", "INK_THRESHOLD", "decode_pgm", "read_pgm",
+           "read_image", "prepare_digit", "to_pixels"]
+
+# Ink at or above this (after the contrast step, 0..1) counts when cropping.
+# It keeps faint noise and JPEG-like speckle from widening the box; MNIST's
+# own crop went by the ink of binary NIST images, so any small value works.
+INK_THRESHOLD = 0.1
+
+FIELD = 28   # MNIST's image side
+BOX = 20     # the box the digit is scaled to fit
+
+
+class ImageError(ValueError):
+    """An image file that cannot be read or holds no digit."""
+
+
+# -- reading --------------------------------------------------------------
+
+def _pgm_tokens(data, count, source):
+    """Return the first ``count`` header tokens and the offset after them.
+
+    Netpbm headers are whitespace-separated ASCII tokens; ``#`` starts a
+    comment that runs to the end of the line.
+    """
+    tokens = []
+    position = 0
+    while len(tokens) < count:
+        while position < len(data) and data[position:position + 1] in \
+                b" \t\r\n\x0b\x0c#":
+            if data[position:position + 1] == b"#":
+                while position < len(data) and \
+                        data[position:position + 1] not in b"\r\n":
+                    position += 1
+            else:
+                position += 1
+        start = position
+        while position < len(data) and data[position:position + 1] not in \
+                b" \t\r\n\x0b\x0c#":
+            position += 1
+        if start == position:
+            raise ImageError("{}: the PGM header ends after {} of its 4 "
+                             "fields (magic, width, height, maxval)".format(
+                                 source, len(tokens)))
+        tokens.append(data[start:position])
+    return tokens, position
+
+
+def _pgm_number(token, source, what, lowest, highest):
+    try:
+        value = int(token.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise ImageError("{}: PGM {} is {!r}, expected a whole number".format(
+            source, what, token))
+    if not lowest <= value <= highest:
+        raise ImageError("{}: PGM {} is {}, expected {}..{}".format(
+            source, what, value, lowest, highest))
+    return value
+
+
+def decode_pgm(data, source="<bytes>"):
+    """Decode a PGM image (P2 plain or P5 binary); return brightness rows.
+
+    Returns a list of rows of floats value/maxval in [0, 1] (0 black).
+    Raises ImageError for a bad header, a value above maxval or too little
+    (or, for P5, too much) pixel data.
+
+    >>> decode_pgm(b"P2\\n# a comment\\n2 1\\n4\\n0 4\\n")
+    [[0.0, 1.0]]
+    """
+    data = bytes(data)
+    if data[:2] not in (b"P2", b"P5"):
+        raise ImageError("{}: not a PGM file (starts with {!r}, expected P2 "
+                         "or P5)".format(source, data[:2]))
+    (magic, width, height, maxval), position = _pgm_tokens(data, 4, source)
+    if magic not in (b"P2", b"P5"):
+        raise ImageError("{}: PGM magic {!r}, expected P2 or P5".format(
+            source, magic))
+    width = _pgm_number(width, source, "width", 1, png.MAX_PIXELS)
+    height = _pgm_number(height, source, "height", 1, png.MAX_PIXELS)
+    maxval = _pgm_number(maxval, source, "maxval", 1, 65535)
+    if width * height > png.MAX_PIXELS:
+        raise ImageError("{}: {}x{} pixels is more than the {} accepted"
+                         .format(source, width, height, png.MAX_PIXELS))
+    count = width * height
+    if magic == b"P5":
+        # One whitespace byte separates the header from the raster; samples
+        # are 1 byte, or 2 bytes big-endian when maxval > 255.
+        position += 1
+        size = 1 if maxval < 256 else 2
+        raster = data[position:]
+        if len(raster) != count * size:
+            raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
+                             "pixels, found {}".format(
+                                 source, width, height, maxval, count * size,
+                                 len(raster)))
+        if size == 1:
+            values = list(raster)
+        else:
+            values = list(struct.unpack(">{}H".format(count), raster))
+    else:
+        words = data[position:].split()
+        if len(words) != count:
+            raise ImageError("{}: P2 {}x{} needs {} values, found {}".format(
+                source, width, height, count, len(words)))
+        values = [_pgm_number(word, source, "pixel", 0, 65535)
+                  for word in words]
+    for index, value in enumerate(values):
+        if value > maxval:
+            raise ImageError("{}: pixel {} is {}, above maxval {}".format(
+                source, index, value, maxval))
+    return [[value / maxval for value in values[row * width:
+                                                 (row + 1) * width]]
+            for row in range(height)]
+
+
+def read_pgm(path):
+    """Read the PGM file at ``path``; return brightness rows (decode_pgm)."""
+    path = os.fspath(path)
+    with open(path, "rb") as stream:
+        return decode_pgm(stream.read(), source=path)
+
+
+def _luma(r, g, b):
+    # ITU-R BT.601, the weights PIL's convert("L") uses.
+    return (0.299 * r + 0.587 * g + 0.114 * b) / 255
+
+
+def _png_brightness(image):
+    """Return a PngImage as brightness rows, transparency over white."""
+    rows = []
+    for row in image.rows:
+        out = []
+        for pixel in row:
+            if image.mode == "L":
+                value, alpha = pixel / 255, 255
+            elif image.mode == "LA":
+                value, alpha = pixel[0] / 255, pixel[1]
+            else:
+                value = _luma(pixel[0], pixel[1], pixel[2])
+                alpha = pixel[3] if image.mode == "RGBA" else 255
+            if alpha != 255:
+                opacity = alpha / 255
+                value = value * opacity + (1.0 - opacity)
+            out.append(value)
+        rows.append(out)
+    return rows
+
+
+def read_image(path):
+    """Read a PGM (P2, P5) or PNG file; return ``(rows, description)``.
+
+    ``rows`` are brightness values in [0, 1] (0 black); ``description``
+    says what the file was, e.g. ``"PNG 640x480 RGBA"``.  The format is told
+    by the file's first bytes, not its name.  Raises ImageError / PngError
+    (ValueErrors) naming the file and the formats supported.
+    """
+    path = os.fspath(path)
+    with open(path, "rb") as stream:
+        data = stream.read()
+    if data[:8] == png.PNG_SIGNATURE:
+        image = png.decode_png(data, source=path)
+        return (_png_brightness(image), "PNG {}x{} {}".format(
+            image.width, image.height, image.mode))
+    if data[:2] in (b"P2", b"P5"):
+        rows = decode_pgm(data, source=path)
+        return rows, "PGM {} {}x{}".format(data[:2].decode("ascii"),
+                                            len(rows[0]), len(rows))
+    raise ImageError("{}: not a PNG or PGM file (starts with {!r}); "
+                     "supported: PGM P2/P5 and PNG (8-bit greyscale, "
+                     "greyscale+alpha, RGB, RGBA, non-interlaced)".format(
+                         path, data[:8]))
+
+
+# -- preparing like MNIST -------------------------------------------------
+
+def _total(values):
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
+
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _border(rows):
+    height, width = len(rows), len(rows[0])
+    values = list(rows[0])
+    if height > 1:
+        values += rows[-1]
+    for row in rows[1:-1]:
+        values.append(row[0])
+        if width > 1:
+            values.append(row[-1])
+    return values
+
+
+def _resample(values, size):
+    """Area-average the list ``values`` to ``size`` values.
+
+    Output value i is the mean of the source over [i*n/size, (i+1)*n/size)
+    (n = len(values)), each source value weighted by how much of its unit
+    cell lies in that interval.  Works for shrinking and enlarging.
+    """
+    n = len(values)
+    out = []
+    for i in range(size):
+        # Interval ends as exact fractions of source cells: i*n/size.
+        low_num, high_num = i * n, (i + 1) * n   # both over `size`
+        total = 0.0
+        cell = low_num // size
+        while cell * size < high_num and cell < n:
+            overlap = min(high_num, (cell + 1) * size) - max(low_num,
+                                                             cell * size)
+            total += values[cell] * overlap
+            cell += 1
+        out.append(total / n)   # sum of overlaps is n (over `size`)
+    return out
+
+
+def _scale(rows, height, width):
+    """Area-average ``rows`` to ``height`` x ``width`` (separably)."""
+    across = [_resample(row, width) for row in rows]
+    columns = [_resample([row[c] for row in across], height)
+               for c in range(width)]
+    return [[columns[c][r] for c in range(width)] for r in range(height)]
+
+
+def _centre_of_mass(rows):
+    """Return (row, column) of the ink's centre of mass, pixel centres at
+    index + 0.5."""
+    mass = weighted_row = weighted_col = 0.0
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            mass += value
+            weighted_row += value * (r + 0.5)
+            weighted_col += value * (c + 0.5)
+    return weighted_row / mass, weighted_col / mass
+
+
+def prepare_digit(rows):
+    """Prepare a drawing like MNIST; return ``(x, notes)``.
+
+    ``rows``: a picture as brightness rows in [0, 1] (0 black), any size.
+    ``x`` is the network's input, 784 floats in [0, 1] (28x28 row-major,
+    ink high); ``notes`` is a list of sentences saying what was done, in
+    order.  Raises ImageError if the picture holds no ink.
+    """
+    if not rows or not rows[0]:
+        raise ImageError("the picture is empty")
+    width = len(rows[0])
+    for index, row in enumerate(rows):
+        if len(row) != width:
+            raise ImageError("row {} has {} pixels, expected {}".format(
+                index, len(row), width))
+    height = len(rows)
+    notes = []
+
+    border = _border(rows)
+    if _total(border) / len(border) > 0.5:
+        ink = [[1.0 - value for value in row] for row in rows]
+        notes.append("dark ink on a light background: inverted")
+    else:
+        ink = [list(row) for row in rows]
+        notes.append("light ink on a dark background (as MNIST): kept")
+
+    background = _median(_border(ink))
+    strongest = max(max(row) for row in ink)
+    if strongest - background < INK_THRESHOLD:
+        raise ImageError("no digit found: the picture is blank (ink "
+                         "{:.2f} against background {:.2f})".format(
+                             strongest, background))
+    span = strongest - background
+    ink = [[max(0.0, value - background) / span for value in row]
+           for row in ink]
+    if background != 0.0 or strongest != 1.0:
+        notes.append("contrast stretched: background {:.2f} -> 0, strongest "
+                     "ink {:.2f} -> 1".format(background, strongest))
+
+    inked = [(r, c) for r in range(height) for c in range(width)
+             if ink[r][c] >= INK_THRESHOLD]
+    top = min(r for r, _ in inked)
+    bottom = max(r for r, _ in inked) + 1
+    left = min(c for _, c in inked)
+    right = max(c for _, c in inked) + 1
+    ink = [row[left:right] for row in ink[top:bottom]]
+    box_height, box_width = bottom - top, right - left
+    notes.append("cropped to the ink: {}x{} at column {}, row {} of the "
+                 "{}x{} picture".format(box_width, box_height, left, top,
+                                        width, height))
+
+    longer = max(box_height, box_width)
+    new_height = max(1, (box_height * BOX * 2 + longer) // (2 * longer))
+    new_width = max(1, (box_width * BOX * 2 + longer) // (2 * longer))
+    ink = _scale(ink, new_height, new_width)
+    notes.append("scaled {}x{} -> {}x{} (fits {}x{}, aspect kept, area "
+                 "averaging)".format(box_width, box_height, new_width,
+                                     new_height, BOX, BOX))
+
+    centre_row, centre_col = _centre_of_mass(ink)
+    half = FIELD / 2
+    top = int(round(half - centre_row))
+    left = int(round(half - centre_col))
+    top = min(max(top, 0), FIELD - new_height)
+    left = min(max(left, 0), FIELD - new_width)
+    field = [[0.0] * FIELD for _ in range(FIELD)]
+    for r in range(new_height):
+        field[top + r][left:left + new_width] = ink[r]
+    final_row, final_col = _centre_of_mass(field)
+    notes.append("placed in {0}x{0} at column {1}, row {2}: centre of mass "
+                 "at ({3:.1f}, {4:.1f}), the field's centre is ({5:.1f}, "
+                 "{5:.1f})".format(FIELD, left, top, final_col, final_row,
+                                   half))
+    return [value for row in field for value in row], notes
+
+
+def to_pixels(x):
+    """Return input values in [0, 1] as ints 0..255 (rounded), for display.
+
+    >>> to_pixels([0.0, 0.5, 1.0])
+    [0, 128, 255]
+    """
+    return [int(value * 255 + 0.5) for value in x]

@@ -1,5 +1,487 @@
-"""Subcommands of the purenn command line (see purenn.cli)."""
+"""Subcommands ``train``, ``evaluate`` and ``predict`` (see purenn.cli).
+
+MNIST and the image readers are imported by the commands that use them, so
+that ``purenn --help`` stays quick.
+
+``train`` runs network.py's ``SGD`` on MNIST through ``Network.sgd``; the
+printing, the progress line, the ``--save`` model and the ``--log`` lines all
+happen in the callbacks here, never in the library.
+"""
+import argparse
+import json
+import math
+import random
+import sys
+import time
+
+from purenn import network
+from purenn.cli import (CliError, non_negative_int, parse_int_list,
+                        positive_int)
+from purenn.fileio import atomic_write
+
+DEFAULT_LAYERS = [784, 30, 10]
+DEFAULT_EPOCHS = 30
+DEFAULT_BATCH_SIZE = 10
+DEFAULT_ETA = 3.0
+DEFAULT_SEED = 0
+DIGITS = 10
+BAR_WIDTH = 40
+
+
+def _non_negative_float(text):
+    """argparse type: a finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected a number such as 3.0, got {!r}".format(text))
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            "expected a finite number >= 0, got {!r}".format(text))
+    return value
+
+
+def _formatter(prog):
+    return argparse.ArgumentDefaultsHelpFormatter(prog, max_help_position=30)
 
 
 def register(subparsers):
-    """Add this module's subcommands to subparsers."""
+    """Add ``train``, ``evaluate`` and ``predict`` to subparsers."""
+    data_help = "MNIST directory (default: the checkout's data/mnist)"
+
+    train = subparsers.add_parser(
+        "train", formatter_class=_formatter,
+        help="train a network on MNIST (network.py's SGD)",
+        description="Train a network on MNIST with mini-batch SGD, exactly "
+        "as network.py's SGD; with no flags, the book's run: 784,30,10, 30 "
+        "epochs, mini-batch 10, eta 3.0, on all 60,000 training images, "
+        "tested on the 10,000 test images after every epoch.")
+    train.add_argument("--layers", type=parse_int_list, default=None,
+                       metavar="SIZES",
+                       help="layer sizes, input first (default: 784,30,10, "
+                       "or those of the --init model)")
+    train.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
+                       metavar="N", help="number of epochs")
+    train.add_argument("--batch-size", type=positive_int,
+                       default=DEFAULT_BATCH_SIZE, metavar="M",
+                       help="mini-batch size")
+    train.add_argument("--eta", type=_non_negative_float, default=DEFAULT_ETA,
+                       help="learning rate")
+    train.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                       help="seeds random.Random: initial weights (without "
+                       "--init), then the shuffle of every epoch")
+    train.add_argument("--train-limit", type=positive_int, default=None,
+                       metavar="N",
+                       help="train on the first N training images (default: "
+                       "all)")
+    train.add_argument("--test-limit", type=non_negative_int, default=None,
+                       metavar="N",
+                       help="test on the first N test images; 0 trains "
+                       "without testing (default: all)")
+    train.add_argument("--data", metavar="DIR", default=None, help=data_help)
+    train.add_argument("--init", metavar="MODEL", default=None,
+                       help="start from this saved model instead of random "
+                       "weights")
+    train.add_argument("--save", metavar="MODEL", default=None,
+                       help="write the model here (atomically) after every "
+                       "epoch")
+    train.add_argument("--log", metavar="FILE", default=None,
+                       help="write one JSON line per finished epoch here "
+                       "(rewritten atomically after every epoch)")
+    train.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                       help="processes to use (same results for any N)")
+    train.set_defaults(func=train_command)
+
+    evaluate = subparsers.add_parser(
+        "evaluate", formatter_class=_formatter,
+        help="accuracy, per-digit accuracy and confusion matrix of a model",
+        description="Evaluate a saved model on MNIST: correct / total, "
+        "accuracy per digit and the 10x10 confusion matrix.")
+    evaluate.add_argument("model", metavar="MODEL", help="saved model file")
+    evaluate.add_argument("--set", choices=("test", "train"), default="test",
+                          help="which MNIST set")
+    evaluate.add_argument("--test-limit", type=positive_int, default=None,
+                          metavar="N",
+                          help="use the first N images (default: all)")
+    evaluate.add_argument("--data", metavar="DIR", default=None,
+                          help=data_help)
+    evaluate.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                          help="processes to use (same results for any N)")
+    evaluate.set_defaults(func=evaluate_command)
+
+    predict = subparsers.add_parser(
+        "predict", formatter_class=_formatter,
+        help="show one image, the ten outputs and the predicted digit",
+        description="Feed one image to a saved model and show it, the ten "
+        "output activations and the predicted digit.  The image is an MNIST "
+        "image (--index), your own drawing (--image, PGM P2/P5 or 8-bit PNG, "
+        "prepared like MNIST) or random noise (--noise).")
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--index", type=non_negative_int, default=None,
+                        metavar="N", help="MNIST image number N (from 0)")
+    source.add_argument("--image", metavar="FILE", default=None,
+                        help="a PGM (P2/P5) or PNG drawing of a digit")
+    source.add_argument("--noise", action="store_true",
+                        help="uniformly random pixels (see --seed)")
+    predict.add_argument("model", metavar="MODEL", help="saved model file")
+    predict.add_argument("--set", choices=("test", "train"), default="test",
+                         help="MNIST set for --index")
+    predict.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                         help="seed of the --noise pixels")
+    predict.add_argument("--data", metavar="DIR", default=None,
+                         help=data_help)
+    predict.add_argument("--show-input", action="store_true",
+                         help="also print the 28x28 input values the network "
+                         "saw (as round(255 x))")
+    predict.set_defaults(func=predict_command)
+
+
+# -- shared helpers -------------------------------------------------------
+
+def _layers_text(layers):
+    return ",".join(str(size) for size in layers)
+
+
+def _check_fits(layers, rows, cols, what):
+    """Raise CliError unless ``layers`` take rows x cols pixels and have 10
+    outputs; ``what`` names the model in the message."""
+    if layers[0] != rows * cols:
+        raise CliError("{}: the input layer has {} neurons, the images have "
+                       "{} pixels ({}x{})".format(what, layers[0], rows * cols,
+                                                 rows, cols))
+    if layers[-1] != DIGITS:
+        raise CliError("{}: the output layer has {} neurons, MNIST needs {} "
+                       "(one per digit)".format(what, layers[-1], DIGITS))
+
+
+def _load_model(path, seed=None):
+    return network.load(path, seed=seed)
+
+
+def _percent(correct, total):
+    return 100.0 * correct / total if total else 0.0
+
+
+def _duration(seconds):
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return "{} s".format(seconds)
+    if seconds < 3600:
+        return "{} min {:02d} s".format(seconds // 60, seconds % 60)
+    return "{} h {:02d} min".format(seconds // 3600, seconds % 3600 // 60)
+
+
+# -- train ----------------------------------------------------------------
+
+class _TrainReport(object):
+    """The callbacks of one training run: progress, epoch lines, files.
+
+    ``progress`` and ``epoch_done`` are passed to ``Network.sgd`` as
+    ``on_progress`` and ``on_epoch``.  ``saved_epoch`` is the last epoch
+    whose model is safely in ``--save``'s file (None before the first).
+    """
+
+    def __init__(self, net, args, examples, out, err, show_progress,
+                 clock=time.time):
+        self.net = net
+        self.args = args
+        self.examples = examples
+        self.out = out
+        self.err = err
+        self.show_progress = show_progress
+        self.clock = clock
+        self.epoch = 0
+        self.saved_epoch = None
+        self.finished_epoch = None
+        self.log_lines = []
+        self.has_test = False
+        self.start_epoch()
+
+    def start_epoch(self):
+        self.epoch_start = self.clock()
+        self.train_seconds = None
+        self.last_draw = None
+        self.progress_drawn = False
+
+    def progress(self, done, total):
+        """on_progress: redraw the progress line on stderr (terminals only)."""
+        now = self.clock()
+        if done >= total:
+            self.train_seconds = now - self.epoch_start
+        if not self.show_progress:
+            return
+        if done < total and self.last_draw is not None \
+                and now - self.last_draw < 0.25:
+            return
+        self.last_draw = now
+        elapsed = now - self.epoch_start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        if done >= total:
+            line = "epoch {}: {} / {} examples, {:.0f}/s{}".format(
+                self.epoch, done, total, rate,
+                ", testing..." if self.has_test else "")
+        else:
+            left = (total - done) / rate if rate > 0 else 0.0
+            line = "epoch {}: {} / {} examples, {:.0f}/s, {} left".format(
+                self.epoch, done, total, rate, _duration(left))
+        self.err.write("\r" + line.ljust(70))
+        self.err.flush()
+        self.progress_drawn = True
+
+    def clear_progress(self):
+        if self.progress_drawn:
+            self.err.write("\r" + " " * 70 + "\r")
+            self.err.flush()
+            self.progress_drawn = False
+
+    def epoch_done(self, result):
+        """on_epoch: save, log and print the epoch line."""
+        now = self.clock()
+        seconds = now - self.epoch_start
+        train_seconds = self.train_seconds if self.train_seconds is not None \
+            else seconds
+        examples = self.examples
+        rate = examples / train_seconds if train_seconds > 0 else 0.0
+        epoch = result["epoch"]
+        if self.args.save is not None:
+            self.net.save(self.args.save)
+            self.saved_epoch = epoch
+        correct, total = result["correct"], result["total"]
+        record = {"epoch": epoch, "correct": correct, "total": total,
+                  "accuracy": (correct / total if total else None),
+                  "seconds": round(seconds, 3),
+                  "train_seconds": round(train_seconds, 3),
+                  "examples": examples,
+                  "examples_per_second": round(rate, 1)}
+        if self.args.log is not None:
+            self.log_lines.append(json.dumps(record, sort_keys=True))
+            atomic_write(self.args.log,
+                         ("\n".join(self.log_lines) + "\n").encode("ascii"))
+        self.clear_progress()
+        if total:
+            head = "Epoch {}: {} / {} ({:.2f}%)".format(
+                epoch, correct, total, _percent(correct, total))
+        else:
+            head = "Epoch {} complete".format(epoch)   # network.py's words
+        self.out.write("{}, {:.1f} s, {:.0f} examples/s\n".format(
+            head, seconds, rate))
+        self.out.flush()
+        self.finished_epoch = epoch
+        self.epoch = epoch + 1
+        self.start_epoch()
+
+    def interrupted_message(self):
+        """The one line said on Ctrl-C: what was kept."""
+        where = "purenn: interrupted in epoch {}".format(self.epoch)
+        kept = []
+        if self.args.save is not None:
+            if self.saved_epoch is None:
+                kept.append("no epoch finished, {} not written".format(
+                    self.args.save))
+            else:
+                kept.append("kept {} from epoch {}".format(
+                    self.args.save, self.saved_epoch))
+        elif self.finished_epoch is not None:
+            kept.append("nothing saved (no --save)")
+        if self.args.log is not None and self.log_lines:
+            kept.append("{} has epochs 0-{}".format(self.args.log,
+                                                    len(self.log_lines) - 1))
+        return where + ("; " + "; ".join(kept) if kept else "")
+
+
+def train_command(args, out=None, err=None):
+    """Run ``purenn train``; return the exit status."""
+    from purenn import mnist
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    if args.init is not None:
+        net = _load_model(args.init, seed=args.seed)
+        if args.layers is not None and args.layers != net.layers:
+            raise CliError("--layers {} does not match {}, whose layers are "
+                           "{}".format(_layers_text(args.layers), args.init,
+                                       _layers_text(net.layers)))
+        what = args.init
+    else:
+        layers = DEFAULT_LAYERS if args.layers is None else args.layers
+        if len(layers) < 2:
+            raise CliError("--layers needs at least an input and an output "
+                           "size, got {}".format(_layers_text(layers)))
+        net = None
+        what = "--layers {}".format(_layers_text(layers))
+    training, test = mnist.load(args.data, train_limit=args.train_limit,
+                                test_limit=args.test_limit)
+    if len(training) == 0:
+        raise CliError("no training images in {}".format(
+            args.data or mnist.DEFAULT_DIRECTORY))
+    _check_fits(layers if net is None else net.layers, training.rows,
+                training.cols, what)
+    if net is None:
+        net = network.Network(layers, seed=args.seed)
+    test_data = test if len(test) else None
+
+    out.write("Training {} on {} images, testing on {}; {} epochs, "
+              "mini-batch {}, eta {!r}, seed {}{}\n".format(
+                  _layers_text(net.layers), len(training),
+                  len(test) if test_data is not None else "none (--test-limit 0)",
+                  args.epochs, args.batch_size, args.eta, args.seed,
+                  ", from " + args.init if args.init else ""))
+    out.flush()
+    report = _TrainReport(net, args, len(training), out, err,
+                          show_progress=_isatty(out))
+    report.has_test = test_data is not None
+    try:
+        net.sgd(training, args.epochs, args.batch_size, args.eta,
+                test_data=test_data, on_epoch=report.epoch_done,
+                on_progress=report.progress, jobs=args.jobs)
+    except KeyboardInterrupt:
+        report.clear_progress()
+        out.flush()
+        err.write(report.interrupted_message() + "\n")
+        err.flush()
+        return 130
+    except BaseException:
+        report.clear_progress()
+        raise
+    return 0
+
+
+def _isatty(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# -- evaluate -------------------------------------------------------------
+
+def _load_set(args, which, limit):
+    from purenn import mnist
+    data = mnist.load_set(args.data, which, limit)
+    if len(data) == 0:
+        raise CliError("no {} images in {}".format(
+            which, args.data or mnist.DEFAULT_DIRECTORY))
+    return data
+
+
+def confusion_matrix(labels, predicted):
+    """Return the 10x10 counts ``m[true][predicted]``."""
+    counts = [[0] * DIGITS for _ in range(DIGITS)]
+    for label, guess in zip(labels, predicted):
+        counts[label][guess] += 1
+    return counts
+
+
+def evaluate_command(args, out=None):
+    """Run ``purenn evaluate``; return the exit status."""
+    out = sys.stdout if out is None else out
+    net = _load_model(args.model)
+    data = _load_set(args, args.set, args.test_limit)
+    _check_fits(net.layers, data.rows, data.cols, args.model)
+    predicted = net.predictions(data, jobs=args.jobs)
+    labels = list(data.labels)
+    if len(predicted) != len(labels):
+        raise RuntimeError("predictions returned {} answers for {} images"
+                           .format(len(predicted), len(labels)))
+    counts = confusion_matrix(labels, predicted)
+    correct = 0
+    for digit in range(DIGITS):
+        correct += counts[digit][digit]
+    total = len(labels)
+    lines = ["{}: layers {}, {} set".format(args.model,
+                                            _layers_text(net.layers),
+                                            args.set),
+             "{} / {} correct ({:.2f}%)".format(correct, total,
+                                                _percent(correct, total)),
+             "",
+             "digit  correct / total  accuracy"]
+    for digit in range(DIGITS):
+        row_total = 0
+        for value in counts[digit]:
+            row_total += value
+        if row_total:
+            accuracy = "{:7.2f}%".format(_percent(counts[digit][digit],
+                                                  row_total))
+        else:
+            accuracy = "     n/a"
+        lines.append("    {}  {:7d} / {:5d}  {}".format(
+            digit, counts[digit][digit], row_total, accuracy))
+    lines += ["",
+              "confusion matrix: rows are true digits, columns predicted",
+              "true\\pred" + "".join("{:>6}".format(d) for d in range(DIGITS))]
+    for digit in range(DIGITS):
+        lines.append("{:>9}".format(digit)
+                     + "".join("{:>6}".format(v) for v in counts[digit]))
+    out.write("\n".join(lines) + "\n")
+    return 0
+
+
+# -- predict --------------------------------------------------------------
+
+def _bar_chart(activations, predicted):
+    lines = []
+    for digit, value in enumerate(activations):
+        bar = "#" * int(value * BAR_WIDTH + 0.5)
+        lines.append("  {}  {:.6f}  |{}{}".format(
+            digit, value, bar.ljust(BAR_WIDTH),
+            "  <- predicted" if digit == predicted else ""))
+    return lines
+
+
+def _input_grid(x, rows, cols):
+    from purenn.images import to_pixels
+    pixels = to_pixels(x)
+    return ["".join("{:4d}".format(pixels[r * cols + c]) for c in range(cols))
+            for r in range(rows)]
+
+
+def predict_command(args, out=None):
+    """Run ``purenn predict``; return the exit status."""
+    from purenn import mnist
+    out = sys.stdout if out is None else out
+    net = _load_model(args.model)
+    rows = cols = mnist.ROWS
+    label = None
+    lines = []
+    if args.index is not None:
+        data = _load_set(args, args.set, None)
+        if args.index >= len(data):
+            raise CliError("--index {} is out of range: the {} set has {} "
+                           "images (0..{})".format(args.index, args.set,
+                                                   len(data), len(data) - 1))
+        x, label = data[args.index]
+        pixels = data.pixels(args.index)
+        lines.append("{} image {} (label {}):".format(args.set, args.index,
+                                                      label))
+    elif args.image is not None:
+        from purenn import images
+        picture, kind = images.read_image(args.image)
+        x, notes = images.prepare_digit(picture)
+        pixels = images.to_pixels(x)
+        lines.append("{}: {}, prepared like MNIST:".format(args.image, kind))
+        lines += ["  - " + note for note in notes]
+        lines.append("what the network sees (28x28):")
+    else:
+        rng = random.Random(args.seed)
+        # random() is the same on every Python; randrange changed in 3.12
+        # for some arguments, so it is avoided.
+        pixels = [int(rng.random() * 256) for _ in range(rows * cols)]
+        x = [value / 255 for value in pixels]
+        lines.append("random noise (uniform pixels 0..255, seed {}):".format(
+            args.seed))
+    _check_fits(net.layers, rows, cols, args.model)
+    lines.append(mnist.render_text(pixels, rows, cols))
+    if args.show_input:
+        lines.append("input x (28x28, shown as round(255 x)):")
+        lines += _input_grid(x, rows, cols)
+    activations = net.output(x)
+    predicted = network.argmax(activations)
+    lines.append("output activations:")
+    lines += _bar_chart(activations, predicted)
+    verdict = "predicted digit: {} (activation {:.3f})".format(
+        predicted, activations[predicted])
+    if label is not None:
+        verdict += ", true label {}: {}".format(
+            label, "correct" if label == predicted else "wrong")
+    lines.append(verdict)
+    out.write("\n".join(lines) + "\n")
+    return 0

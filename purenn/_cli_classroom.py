@@ -1,5 +1,380 @@
-"""Subcommands of the purenn command line (see purenn.cli)."""
+"""Classroom subcommands of the purenn command line (see purenn.cli).
+
+``example``    the primer's worked example (or its 2-3-2 demo), step by step
+``trace``      the same for any small saved network, as text, Markdown or JSON
+``gradcheck``  backpropagation against central finite differences
+``weights``    the first hidden layer's incoming weights as a PNG
+``plot``       accuracy per epoch from a ``train --log`` file as an SVG chart
+``selftest``   checks of this installation with the standard library alone
+"""
+import json
+import math
+import random
+import sys
+
+from purenn.cli import CliError, parse_float_list, parse_int_list, \
+    positive_int, non_negative_int
+
+__all__ = ["register", "weights_picture", "read_log"]
 
 
 def register(subparsers):
     """Add this module's subcommands to subparsers."""
+    import argparse
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+
+    example = subparsers.add_parser(
+        "example", formatter_class=defaults,
+        help="replay the primer's worked example step by step",
+        description="Replay the primer's worked example (1 -> 1 -> 1, "
+                    "a0 = 0.8, y = 1, step 0.1) with the primer's names, "
+                    "every value printed in full (repr).")
+    example.add_argument("--network", choices=("primer", "demo"),
+                         default="primer",
+                         help="'primer': the 1-1-1 worked example; 'demo': "
+                              "the primer's 2-3-2 demo network in matrix "
+                              "form")
+    example.add_argument("--exact", action="store_true",
+                         help="redo the steps that need no exp in exact "
+                              "fractions and explain why sigmoid cannot be "
+                              "exact")
+    example.set_defaults(func=run_example)
+
+    trace = subparsers.add_parser(
+        "trace", formatter_class=defaults,
+        help="every intermediate of one training step of a small network",
+        description="Print every z, a, dC/da, dC/db, dC/dw, the updates and "
+                    "the cost before and after one training step of a saved "
+                    "network (at most 16 neurons per layer).")
+    trace.add_argument("model", metavar="MODEL", help="model file (JSON)")
+    trace.add_argument("--input", type=parse_float_list, required=True,
+                       help="input values x1,x2,...")
+    trace.add_argument("--target", type=parse_float_list, required=True,
+                       help="desired output values y1,y2,...")
+    trace.add_argument("--step-size", type=float, default=0.1,
+                       help="gradient-descent step size")
+    trace.add_argument("--format", choices=("text", "markdown", "json"),
+                       default="text", help="output format")
+    trace.set_defaults(func=run_trace)
+
+    gradcheck = subparsers.add_parser(
+        "gradcheck", formatter_class=defaults,
+        help="compare backpropagation with finite differences",
+        description="Compare every backpropagated derivative with a central "
+                    "finite difference (h = 1e-5); exit 1 if a relative "
+                    "error exceeds 1e-4.  Inputs and targets default to "
+                    "numbers in [0, 1) drawn with --seed.")
+    gradcheck.add_argument("model", metavar="MODEL", nargs="?", default=None,
+                           help="model file (JSON); default: a random "
+                                "network of --layers")
+    gradcheck.add_argument("--layers", type=parse_int_list, default=[2, 3, 2],
+                           help="layer sizes of the random network")
+    gradcheck.add_argument("--seed", type=non_negative_int, default=0,
+                           help="seed of the random network, inputs and "
+                                "targets")
+    gradcheck.add_argument("--input", type=parse_float_list, default=None,
+                           help="input values x1,x2,...")
+    gradcheck.add_argument("--target", type=parse_float_list, default=None,
+                           help="desired output values y1,y2,...")
+    gradcheck.set_defaults(func=run_gradcheck)
+
+    weights = subparsers.add_parser(
+        "weights", formatter_class=defaults,
+        help="draw the first hidden layer's incoming weights as a PNG",
+        description="Draw each first-hidden-layer neuron's incoming weights "
+                    "as a tile (28x28 for 784 inputs) in a grid: blue "
+                    "negative, white zero, red positive.")
+    weights.add_argument("model", metavar="MODEL", help="model file (JSON)")
+    weights.add_argument("--out", required=True, metavar="PNG",
+                         help="PNG file to write")
+    weights.add_argument("--zoom", type=positive_int, default=4,
+                         help="screen pixels per weight")
+    weights.add_argument("--scale", choices=("global", "tile"),
+                         default="global",
+                         help="'global': one colour scale for all tiles "
+                              "(tiles comparable); 'tile': each tile "
+                              "scaled to its own largest |weight|")
+    weights.set_defaults(func=run_weights)
+
+    plot = subparsers.add_parser(
+        "plot", formatter_class=defaults,
+        help="draw accuracy per epoch from a train --log file as SVG",
+        description="Read the JSON lines that 'train --log' writes and draw "
+                    "test accuracy (correct / total) per epoch.")
+    plot.add_argument("log", metavar="LOG", help="log file (JSON lines)")
+    plot.add_argument("--out", required=True, metavar="SVG",
+                      help="SVG file to write")
+    plot.add_argument("--title", default="Test accuracy per epoch",
+                      help="chart title")
+    plot.set_defaults(func=run_plot)
+
+    selftest = subparsers.add_parser(
+        "selftest", formatter_class=defaults,
+        help="check this installation without pytest",
+        description="Check with the standard library alone that purenn "
+                    "computes what it should; one line per check, exit 1 on "
+                    "any failure.")
+    selftest.add_argument("--data", metavar="DIR", default=None,
+                          help="MNIST directory (default: the shipped "
+                               "data/mnist)")
+    selftest.set_defaults(func=run_selftest)
+
+
+# -- example ---------------------------------------------------------------
+
+def run_example(args):
+    from purenn import trace
+    if args.network == "primer":
+        out = trace.render_worked_example()
+        if args.exact:
+            from purenn.network import Network
+            net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]],
+                          w=[[[1.58]], [[2.45]]])
+            record = trace.trace(net, [0.8], [1], 0.1)
+            out += "\n" + trace.exact_report(
+                record, trace.worked_example_decimals())
+    else:
+        record = trace.trace(trace.demo_network(), trace.DEMO_INPUT,
+                             trace.DEMO_TARGET, trace.DEMO_STEP_SIZE)
+        out = ("The primer's 2-3-2 demo network (b and w from its listing), "
+               "one step\n\n" + trace.render_text(record))
+        if args.exact:
+            out += "\n" + trace.exact_report(record)
+    sys.stdout.write(out)
+    return 0
+
+
+def _check_lengths(net, source, inputs, target):
+    """Raise CliError unless --input and --target fit the network."""
+    for option, values, size, where in (
+            ("--input", inputs, net.layers[0], "input"),
+            ("--target", target, net.layers[-1], "output")):
+        if len(values) != size:
+            raise CliError("{} has {} values, the {} layer of {} has {} "
+                           "neurons".format(option, len(values), where,
+                                            source, size))
+
+
+# -- trace -----------------------------------------------------------------
+
+def run_trace(args):
+    from purenn import trace
+    from purenn.network import load
+    net = load(args.model)
+    trace.check_size(net.layers)
+    if not math.isfinite(args.step_size):
+        raise CliError("--step-size: expected a finite number, got "
+                       "{!r}".format(args.step_size))
+    _check_lengths(net, args.model, args.input, args.target)
+    record = trace.trace(net, args.input, args.target, args.step_size)
+    render = {"text": trace.render_text, "markdown": trace.render_markdown,
+              "json": trace.render_json}[args.format]
+    sys.stdout.write(render(record))
+    return 0
+
+
+# -- gradcheck -------------------------------------------------------------
+
+def run_gradcheck(args):
+    from purenn import gradcheck
+    from purenn.network import Network, load
+    if args.model is not None:
+        net = load(args.model)
+    else:
+        net = Network(args.layers, seed=args.seed)
+    # Draw inputs and targets from their own generator, not the network's.
+    rng = random.Random(args.seed)
+    inputs = args.input
+    if inputs is None:
+        inputs = [rng.random() for _ in range(net.layers[0])]
+    target = args.target
+    if target is None:
+        target = [rng.random() for _ in range(net.layers[-1])]
+    _check_lengths(net, args.model or "the network", inputs, target)
+    rows = gradcheck.check_gradients(net, inputs, target)
+    sys.stdout.write("gradient check of network {}: dC/dp by backprop vs "
+                     "(C(p+h) - C(p-h)) / ((p+h) - (p-h))\n\n".format(
+                         "-".join(str(size) for size in net.layers)))
+    sys.stdout.write(gradcheck.render_table(rows))
+    return 0 if gradcheck.passed(rows) else 1
+
+
+# -- weights ---------------------------------------------------------------
+
+_PAD = (160, 160, 160)     # grid lines and unused cells: mid grey
+
+
+def _tile_shape(inputs):
+    """Return (rows, cols) of the tile for ``inputs`` weights.
+
+    A perfect square (784 = 28 x 28) gives a square tile, row-major as MNIST
+    images are; otherwise cols = ceil(sqrt(n)) and the cells past n stay grey.
+    """
+    side = int(math.sqrt(inputs))     # corrected below (no isqrt in 3.6)
+    while side * side > inputs:
+        side -= 1
+    while (side + 1) * (side + 1) <= inputs:
+        side += 1
+    if side * side == inputs:
+        return side, side
+    cols = side + 1
+    return (inputs + cols - 1) // cols, cols
+
+
+def _colour(value, largest):
+    """Return the RGB of ``value`` on a blue-white-red scale to +-largest."""
+    if largest == 0:
+        return (255, 255, 255)
+    t = max(-1.0, min(1.0, value / largest))
+    fade = int(round(255 * (1 - abs(t))))
+    return (fade, fade, 255) if t < 0 else (255, fade, fade)
+
+
+def weights_picture(w, zoom=4, scale="global"):
+    """Return the picture (rows of (r, g, b)) of the weight matrix ``w``.
+
+    ``w`` is J x K: neuron j's K incoming weights become tile j (see
+    ``_tile_shape``), tiles are laid out left to right, top to bottom in a
+    grid of ceil(sqrt(J)) columns, one grey pixel (times zoom) between and
+    around tiles.  Colours: blue negative, white zero, red positive, full
+    colour at the largest |weight| of all tiles (``scale="global"``) or of
+    each tile (``"tile"``).
+    """
+    if scale not in ("global", "tile"):
+        raise ValueError("scale must be 'global' or 'tile', got {!r}".format(
+            scale))
+    neurons, inputs = len(w), len(w[0])
+    tile_rows, tile_cols = _tile_shape(inputs)
+    grid_cols = 1
+    while grid_cols * grid_cols < neurons:
+        grid_cols += 1
+    grid_rows = (neurons + grid_cols - 1) // grid_cols
+    overall = 0.0
+    for row in w:
+        for value in row:
+            overall = max(overall, abs(value))
+    height = (grid_rows * (tile_rows + 1) + 1) * zoom
+    width = (grid_cols * (tile_cols + 1) + 1) * zoom
+    picture = [[_PAD] * width for _ in range(height)]
+    for j, weights in enumerate(w):
+        largest = overall
+        if scale == "tile":
+            largest = 0.0
+            for value in weights:
+                largest = max(largest, abs(value))
+        top = (j // grid_cols) * (tile_rows + 1) + 1
+        left = (j % grid_cols) * (tile_cols + 1) + 1
+        for k, value in enumerate(weights):
+            colour = _colour(value, largest)
+            y0 = (top + k // tile_cols) * zoom
+            x0 = (left + k % tile_cols) * zoom
+            for y in range(y0, y0 + zoom):
+                row = picture[y]
+                for x in range(x0, x0 + zoom):
+                    row[x] = colour
+    return picture
+
+
+def run_weights(args):
+    from purenn.network import load
+    from purenn.png import write_png
+    net = load(args.model)
+    # Layer 1: the first hidden layer, or the output layer of a network
+    # without one (784-10), whose tiles are then the ten digit templates.
+    w = net.w[1]
+    picture = weights_picture(w, zoom=args.zoom, scale=args.scale)
+    write_png(args.out, picture, mode="RGB")
+    tile_rows, tile_cols = _tile_shape(net.layers[0])
+    print("wrote {}: {} neurons of layer 1, {}x{} weights each, {}x{} "
+          "pixels, colour scale {}".format(
+              args.out, len(w), tile_rows, tile_cols, len(picture[0]),
+              len(picture), args.scale))
+    return 0
+
+
+# -- plot ------------------------------------------------------------------
+
+def read_log(path):
+    """Return [(epoch, accuracy %)] from a ``train --log`` JSON-lines file.
+
+    Each non-blank line is a JSON object with ``epoch``, ``correct`` and
+    ``total`` (other keys are ignored); accuracy is 100 * correct / total.
+    Lines without test results (``total`` null or 0) are skipped.  Raise
+    ValueError naming the line for anything else.
+    """
+    points = []
+    with open(path, "rb") as stream:
+        raw = stream.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError("{}: not a log file (not UTF-8 text: {})".format(
+            path, exc))
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ValueError("{}: line {} is not JSON: {}".format(
+                path, number, exc))
+        if not isinstance(record, dict):
+            raise ValueError("{}: line {} is not a JSON object".format(
+                path, number))
+        missing = [key for key in ("epoch", "correct", "total")
+                   if key not in record]
+        if missing:
+            raise ValueError("{}: line {} has no {} (expected the lines "
+                             "'train --log' writes)".format(
+                                 path, number, ", ".join(missing)))
+        epoch, correct, total = (record["epoch"], record["correct"],
+                                 record["total"])
+        if total is None or total == 0 or correct is None:
+            continue
+        for name, value in (("epoch", epoch), ("correct", correct),
+                            ("total", total)):
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or value < 0:
+                raise ValueError("{}: line {}: {} should be a whole number "
+                                 ">= 0, found {!r}".format(path, number, name,
+                                                          value))
+        if correct > total:
+            raise ValueError("{}: line {}: correct {} > total {}".format(
+                path, number, correct, total))
+        points.append((epoch, 100.0 * correct / total))
+    if not points:
+        raise ValueError("{}: no epoch with test results to plot (train "
+                         "with test data to log accuracy)".format(path))
+    return points
+
+
+def run_plot(args):
+    from purenn.fileio import atomic_write
+    from purenn.svg import line_chart
+    points = read_log(args.log)
+    text = line_chart([epoch for epoch, _ in points],
+                      [accuracy for _, accuracy in points], args.title,
+                      "epoch", "test accuracy (%)")
+    atomic_write(args.out, text.encode("utf-8"))
+    best = max(points, key=lambda point: point[1])
+    print("wrote {}: {} epochs, last {:.2f}%, best {:.2f}% (epoch {})".format(
+        args.out, len(points), points[-1][1], best[1], best[0]))
+    return 0
+
+
+# -- selftest --------------------------------------------------------------
+
+def run_selftest(args):
+    import time
+    from purenn import selftest
+    start = time.time()
+    results = selftest.run_checks(args.data)
+    width = max(len(result.name) for result in results)
+    for result in results:
+        print("{:<4}  {}  {}".format(result.status, result.name.ljust(width),
+                                     result.detail))
+    failed = [result for result in results if result.status == "FAIL"]
+    print("{}: {} checks, {} failed, {} skipped ({:.1f} s)".format(
+        "FAILED" if failed else "OK", len(results), len(failed),
+        len([r for r in results if r.status == "skip"]), time.time() - start))
+    return 1 if failed else 0

@@ -48,6 +48,9 @@ MAX_NEURONS = 16
 
 TRACE_FORMAT = "purenn-trace/1"
 
+_LAYER_KEYS = ("layer", "w", "b", "z", "a", "dc_da", "dc_db", "dc_dw",
+               "updated_w", "updated_b", "updated_z", "updated_a")
+
 # The values the primer prints in its worked example, in the order it
 # prints them (copied from the primer's "example calculation" section).
 PRIMER_VALUES = (
@@ -314,9 +317,24 @@ def render_markdown(record):
 def render_json(record):
     """Return the trace as one JSON object (floats by repr: bit for bit).
 
-    Raise ValueError if a value is not finite (JSON has no inf or nan).
+    One key per line, each matrix on one line as a list of rows.  Raise
+    ValueError if a value is not finite (JSON has no inf or nan).
     """
-    return json.dumps(record, allow_nan=False, indent=1) + "\n"
+    def dump(value):
+        return json.dumps(value, allow_nan=False)
+
+    lines = []
+    for key, value in record.items():
+        if key == "layers":
+            layers = []
+            for layer in value:
+                layers.append("  {\n" + ",\n".join(
+                    "   {}: {}".format(dump(name), dump(layer[name]))
+                    for name in _LAYER_KEYS) + "\n  }")
+            lines.append(' "layers": [\n' + ",\n".join(layers) + "\n ]")
+        else:
+            lines.append(" {}: {}".format(dump(key), dump(value)))
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 # -- the primer's worked example ---------------------------------------------

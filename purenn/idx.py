@@ -1,0 +1,462 @@
+"""Read and write IDX files, the format of the MNIST data set.
+
+An IDX file, as described on the MNIST page, is::
+
+    magic    2 zero bytes, 1 byte type code, 1 byte number of dimensions
+    dims     one big-endian uint32 per dimension (struct ">I")
+    data     the items, big-endian, row-major (last index varies fastest)
+
+with the type codes
+
+    ====  ==============  ======  =========================
+    code  type            bytes   ``IdxArray.data``
+    ====  ==============  ======  =========================
+    0x08  unsigned byte   1       ``bytes``
+    0x09  signed byte     1       ``array.array('b')``
+    0x0B  int16           2       ``array.array`` of ints
+    0x0C  int32           4       ``array.array`` of ints
+    0x0D  float32         4       ``array.array('f')``
+    0x0E  float64         8       ``array.array('d')``
+    ====  ==============  ======  =========================
+
+Arrays are held in native byte order; floats keep their exact bits from file
+to ``array`` to file.  A file whose first two bytes are the gzip magic
+``1f 8b`` is decompressed on the fly, whatever its name.
+
+Every problem with the file's contents raises ``IdxError`` (a ``ValueError``)
+whose message names the file and what was expected and found; a missing or
+unreadable file raises the ``OSError`` that ``open`` raised.  Sizes are
+checked before any data is read: against the file's length for a plain file,
+and against ``max_bytes`` (default ``MAX_DATA_BYTES``, 2 GiB) always, so a
+damaged or hostile header never makes the reader allocate more than the file
+holds or than the caller allows.  A gzip stream is read in chunks of at most
+1 MiB and reading stops as soon as it yields more than the header declares.
+
+>>> import os, shutil, tempfile
+>>> folder = tempfile.mkdtemp()
+>>> path = os.path.join(folder, "tiny.idx")
+>>> write_idx(path, [[0, 128, 255], [1, 2, 3]])
+>>> image = read_idx(path)
+>>> image.type_code, image.shape, image.data
+(8, (2, 3), b'\\x00\\x80\\xff\\x01\\x02\\x03')
+>>> image.tolist()
+[[0, 128, 255], [1, 2, 3]]
+>>> shutil.rmtree(folder)
+"""
+import array
+import gzip
+import os
+import struct
+import sys
+import zlib
+
+__all__ = ["IdxError", "IdxArray", "read_idx", "write_idx", "TYPE_NAMES",
+           "MAX_DATA_BYTES"]
+
+# The largest data section read_idx accepts by default: 2 GiB.  The biggest
+# real IDX file we know (MNIST's training images) holds 47 MB; 2 GiB is far
+# above any data set a pure-Python network can use, yet still a size a
+# 64-bit machine can allocate, and it keeps a damaged header or a gzip bomb
+# from asking for more.  Callers may pass their own max_bytes.
+MAX_DATA_BYTES = 2 ** 31
+
+# Decompressed bytes read from a gzip stream at a time.
+_CHUNK = 1 << 20
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+TYPE_NAMES = {
+    0x08: "unsigned byte",
+    0x09: "signed byte",
+    0x0B: "int16",
+    0x0C: "int32",
+    0x0D: "float32",
+    0x0E: "float64",
+}
+
+
+def _array_code(kind, size):
+    """Return the array module type code holding ``size``-byte items."""
+    for code in kind:
+        if array.array(code).itemsize == size:
+            return code
+    raise ImportError("no array type code of {} bytes among {!r}"
+                      .format(size, kind))
+
+
+# type code -> (item size in bytes, array typecode or None for raw bytes)
+_TYPES = {
+    0x08: (1, None),
+    0x09: (1, "b"),
+    0x0B: (2, _array_code("hi", 2)),
+    0x0C: (4, _array_code("ilh", 4)),
+    0x0D: (4, _array_code("f", 4)),
+    0x0E: (8, _array_code("d", 8)),
+}
+
+_SWAP = sys.byteorder == "little"   # IDX data is big-endian
+
+
+class IdxError(ValueError):
+    """An IDX file (or the data given to ``write_idx``) breaks the format."""
+
+
+def _describe_type(type_code):
+    return "0x{:02X} {}".format(type_code, TYPE_NAMES[type_code])
+
+
+def _product(shape):
+    size = 1
+    for dim in shape:
+        size *= dim
+    return size
+
+
+class IdxArray(object):
+    """The contents of an IDX file: ``type_code``, ``shape`` and flat ``data``.
+
+    ``shape`` is a tuple of ints (dimension sizes, outermost first) and
+    ``data`` holds the ``product(shape)`` items in row-major order: ``bytes``
+    for type 0x08, an ``array.array`` for the other types (see the module
+    docstring).
+
+    >>> IdxArray(0x0B, (2,), array.array("h", [-1, 300])).tolist()
+    [-1, 300]
+    """
+
+    __slots__ = ("type_code", "shape", "data")
+
+    def __init__(self, type_code, shape, data):
+        if type_code not in _TYPES:
+            raise IdxError("unknown IDX type code 0x{:02X}, expected one of {}"
+                           .format(type_code, _known_codes()))
+        shape = tuple(shape)
+        if len(data) != _product(shape):
+            raise IdxError("shape {} needs {} items, data has {}".format(
+                "x".join(map(str, shape)), _product(shape), len(data)))
+        self.type_code = type_code
+        self.shape = shape
+        self.data = data
+
+    def tolist(self):
+        """Return the data as nested lists following ``shape``."""
+        return _nest(list(self.data), self.shape)
+
+    def __repr__(self):
+        return "IdxArray(type_code=0x{:02X}, shape={!r})".format(
+            self.type_code, self.shape)
+
+
+def _nest(items, shape):
+    """Group the flat list ``items`` into nested lists of ``shape``."""
+    if len(shape) == 1:
+        return items
+    inner = _product(shape[1:])
+    return [_nest(items[start * inner:(start + 1) * inner], shape[1:])
+            for start in range(shape[0])]
+
+
+def _known_codes():
+    return ", ".join("0x{:02X}".format(code) for code in sorted(_TYPES))
+
+
+def _is_corrupt_gzip(exc):
+    """True if ``exc`` raised while decompressing means a damaged stream.
+
+    gzip reports a bad header or CRC as OSError without an errno
+    (BadGzipFile from 3.8), a cut stream as EOFError and bad deflate data as
+    zlib.error; an OSError with an errno is a real I/O error and passes on.
+    """
+    if isinstance(exc, (EOFError, zlib.error)):
+        return True
+    return isinstance(exc, OSError) and exc.errno is None
+
+
+def _read_exact(stream, size, name, what):
+    """Read ``size`` bytes of the header; IdxError if the file ends first."""
+    data = stream.read(size)
+    if len(data) != size:
+        raise IdxError("{}: file ends inside the {}: expected {} bytes, "
+                       "found {}".format(name, what, size, len(data)))
+    return data
+
+
+def _parse_header(stream, name, max_bytes):
+    """Read the header; return (type_code, shape, header length, data size)."""
+    magic = stream.read(4)
+    if len(magic) < 4:
+        raise IdxError("{}: not an IDX file: {} bytes, expected a header "
+                       "of at least 4 bytes".format(name, len(magic)))
+    # magic: ">2sBB" = two zero bytes, type code, number of dimensions
+    zeros, type_code, ndim = struct.unpack(">2sBB", magic)
+    if zeros != b"\x00\x00":
+        raise IdxError("{}: not an IDX file: magic 0x{} does not start with "
+                       "two zero bytes".format(name, magic.hex()))
+    if type_code not in _TYPES:
+        raise IdxError("{}: unknown IDX type code 0x{:02X}, expected one of "
+                       "{}".format(name, type_code, _known_codes()))
+    if ndim == 0:
+        raise IdxError("{}: zero dimensions in magic 0x{}, expected at "
+                       "least 1".format(name, magic.hex()))
+    dims = _read_exact(stream, 4 * ndim, name,
+                       "header ({} dimensions declared)".format(ndim))
+    # dims: one ">I" (big-endian uint32) per dimension
+    shape = struct.unpack(">{}I".format(ndim), dims)
+    itemsize = _TYPES[type_code][0]
+    size = itemsize * _product(shape)
+    if size > max_bytes:
+        raise IdxError(
+            "{}: header declares {} {} items ({} bytes), more than the "
+            "limit of {} bytes".format(
+                name, "x".join(map(str, shape)), TYPE_NAMES[type_code],
+                size, max_bytes))
+    return type_code, shape, 4 + 4 * ndim, size
+
+
+def _read_gzip_data(stream, size, name):
+    """Read ``size`` bytes from a gzip stream, in chunks, and check its end."""
+    chunks = []
+    have = 0
+    while have < size:
+        chunk = stream.read(min(_CHUNK, size - have))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        have += len(chunk)
+    if have < size:
+        raise IdxError("{}: truncated: the header declares {} data bytes, "
+                       "found {} ({} bytes missing)"
+                       .format(name, size, have, size - have))
+    # Reading on to the end checks the gzip CRC and length trailer.
+    extra = len(stream.read(_CHUNK))
+    if extra:
+        raise IdxError("{}: {} bytes left over after the {} data bytes the "
+                       "header declares".format(
+                           name, "at least {}".format(extra)
+                           if extra == _CHUNK else extra, size))
+    return b"".join(chunks)
+
+
+def _to_idx_array(type_code, shape, raw):
+    typecode = _TYPES[type_code][1]
+    if typecode is None:
+        return IdxArray(type_code, shape, raw)
+    data = array.array(typecode)
+    data.frombytes(raw)
+    if _SWAP and data.itemsize > 1:
+        data.byteswap()
+    return IdxArray(type_code, shape, data)
+
+
+def read_idx(path, max_bytes=MAX_DATA_BYTES):
+    """Read the IDX file at ``path`` (plain or gzip) and return an IdxArray.
+
+    ``max_bytes`` caps the size of the data section the header may declare
+    (default ``MAX_DATA_BYTES``).  Raises IdxError naming ``path`` for: not an
+    IDX file, an unknown type code, zero dimensions, a header shorter than
+    declared, sizes over ``max_bytes``, data shorter than declared (with the
+    number of missing bytes), bytes left over after the data, and a corrupt
+    gzip stream.  OSError (e.g. FileNotFoundError) passes through.
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        if not compressed:
+            type_code, shape, header, size = _parse_header(raw, name,
+                                                           max_bytes)
+            # A plain file's length is known: compare before reading data.
+            have = os.fstat(raw.fileno()).st_size - header
+            if have < size:
+                raise IdxError(
+                    "{}: truncated: the header declares {} data bytes, found "
+                    "{} ({} bytes missing)".format(name, size, have,
+                                                   size - have))
+            if have > size:
+                raise IdxError(
+                    "{}: {} bytes left over after the {} data bytes the "
+                    "header declares".format(name, have - size, size))
+            data = _read_exact(raw, size, name, "data")
+            return _to_idx_array(type_code, shape, data)
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                type_code, shape, _, size = _parse_header(stream, name,
+                                                          max_bytes)
+                data = _read_gzip_data(stream, size, name)
+        except IdxError:
+            raise
+        except (OSError, EOFError, zlib.error) as exc:
+            if not _is_corrupt_gzip(exc):
+                raise
+            raise IdxError("{}: the gzip stream is corrupt ({}: {})".format(
+                name, type(exc).__name__, exc))
+        return _to_idx_array(type_code, shape, data)
+
+
+def _infer_shape(data):
+    """Return the shape of nested lists/tuples, checking they are regular."""
+    shape = []
+    level = data
+    while isinstance(level, (list, tuple)):
+        shape.append(len(level))
+        if not level:
+            break
+        level = level[0]
+    return tuple(shape)
+
+
+def _flatten(data, shape, depth=0):
+    if depth == len(shape) - 1:
+        if len(data) != shape[depth]:
+            raise IdxError("write_idx: ragged nested lists: a row of {} "
+                           "items, expected {}".format(len(data),
+                                                       shape[depth]))
+        if any(isinstance(item, (list, tuple)) for item in data):
+            raise IdxError("write_idx: ragged nested lists: lists nested "
+                           "deeper than the first item's {} levels"
+                           .format(len(shape)))
+        return list(data)
+    if not isinstance(data, (list, tuple)) or len(data) != shape[depth]:
+        raise IdxError("write_idx: ragged nested lists: expected {} items "
+                       "at depth {}".format(shape[depth], depth))
+    flat = []
+    for item in data:
+        if not isinstance(item, (list, tuple)):
+            raise IdxError("write_idx: ragged nested lists: a number where "
+                           "a list of {} items was expected at depth {}"
+                           .format(shape[depth + 1], depth + 1))
+        flat.extend(_flatten(item, shape, depth + 1))
+    return flat
+
+
+def _encode(type_code, items):
+    """Return the big-endian data bytes of ``items`` for ``type_code``."""
+    typecode = _TYPES[type_code][1]
+    if type_code == 0x08:
+        if isinstance(items, (bytes, bytearray)):
+            return bytes(items)
+        if isinstance(items, array.array) and items.typecode == "B":
+            return items.tobytes()
+        # bytes(x) of any other buffer (an array('h'), a memoryview) would
+        # copy its memory, not its values: go through a list.
+        items = list(items)
+        try:
+            return bytes(items)
+        except ValueError:
+            raise IdxError("write_idx: a value does not fit {} (0..255)"
+                           .format(_describe_type(type_code)))
+    if isinstance(items, (bytes, bytearray)):
+        # array(code, bytes) would take the bytes as machine memory.
+        items = list(items)
+    if isinstance(items, array.array) and items.typecode == typecode:
+        data = array.array(typecode, items)     # a copy: never swap theirs
+    else:
+        try:
+            data = array.array(typecode, items)
+        except OverflowError:
+            raise IdxError("write_idx: a value does not fit {}".format(
+                _describe_type(type_code)))
+        if type_code == 0x0D:
+            # array('f') rounds a finite double too large for float32 to
+            # inf without complaint; refuse it as struct.pack(">f") would.
+            for value, stored in zip(items, data):
+                if stored in (float("inf"), float("-inf")) and \
+                        value == value and abs(value) != float("inf"):
+                    raise IdxError("write_idx: {!r} does not fit {}".format(
+                        value, _describe_type(type_code)))
+    if _SWAP and data.itemsize > 1:
+        data.byteswap()
+    return data.tobytes()
+
+
+def _write_atomically(path, payload, compress):
+    """Write ``payload`` to a temporary file beside ``path``, then rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    temp = os.path.join(directory, ".{}.{}.tmp".format(
+        base, os.urandom(6).hex()))
+    # os.open applies the umask to 0o666, as open() would for a new file.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if compress:
+                # mtime=0 and the inner name keep the output reproducible.
+                inner = base[:-3]
+                with gzip.GzipFile(filename=inner, mode="wb", fileobj=out,
+                                   mtime=0) as stream:
+                    for part in payload:
+                        stream.write(part)
+            else:
+                for part in payload:
+                    out.write(part)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.remove(temp)
+        except OSError:
+            pass
+        raise
+
+
+def write_idx(path, data, shape=None, type_code=None):
+    """Write ``data`` to ``path`` as an IDX file, atomically.
+
+    ``data`` is an IdxArray (its shape and type are the defaults), nested
+    lists (the shape is read from them), or a flat sequence (``bytes``, an
+    ``array.array``, a list) with ``shape`` giving the dimensions; a flat
+    sequence without ``shape`` is one-dimensional.  ``type_code`` defaults to
+    the IdxArray's, else 0x08 (unsigned byte, as MNIST).  The file is written
+    to a temporary file in the same directory and renamed over ``path``, so
+    readers never see half a file; a name ending ``.gz`` is gzip-compressed.
+
+    Raises IdxError if the shape and data disagree, nested lists are ragged,
+    the type code is unknown, there are 0 or more than 255 dimensions, a
+    dimension exceeds 2**32 - 1, or a value does not fit the type (TypeError
+    for a float given to an integer type).
+    """
+    if isinstance(data, IdxArray):
+        if shape is None:
+            shape = data.shape
+        if type_code is None:
+            type_code = data.type_code
+        data = data.data
+    if type_code is None:
+        type_code = 0x08
+    if type_code not in _TYPES:
+        raise IdxError("write_idx: unknown IDX type code {!r}, expected one "
+                       "of {}".format(type_code, _known_codes()))
+    nested = isinstance(data, (list, tuple)) and any(
+        isinstance(item, (list, tuple)) for item in data[:1])
+    if nested:
+        inferred = _infer_shape(data)
+        items = _flatten(data, inferred)
+        if shape is not None and tuple(shape) != inferred:
+            raise IdxError("write_idx: shape {} given, nested lists have "
+                           "shape {}".format(tuple(shape), inferred))
+        shape = inferred
+    else:
+        items = data
+        if shape is None:
+            shape = (len(items),)
+    shape = tuple(shape)
+    if not 1 <= len(shape) <= 255:
+        raise IdxError("write_idx: {} dimensions, expected 1 to 255"
+                       .format(len(shape)))
+    for dim in shape:
+        if not isinstance(dim, int):
+            raise TypeError("write_idx: dimension {!r} is not an int"
+                            .format(dim))
+        if not 0 <= dim <= 0xFFFFFFFF:
+            raise IdxError("write_idx: dimension {} does not fit a uint32"
+                           .format(dim))
+    if len(items) != _product(shape):
+        raise IdxError("write_idx: shape {} needs {} items, data has {}"
+                       .format("x".join(map(str, shape)), _product(shape),
+                               len(items)))
+    header = struct.pack(">2sBB{}I".format(len(shape)), b"\x00\x00",
+                         type_code, len(shape), *shape)
+    body = _encode(type_code, items)
+    _write_atomically(os.fspath(path), (header, body),
+                      os.fspath(path).endswith(".gz"))

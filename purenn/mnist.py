@@ -1,0 +1,323 @@
+"""The MNIST handwritten digits, loaded compactly from the original IDX files.
+
+A directory of MNIST holds four IDX files (see ``purenn.idx``), each plain or
+gzip-compressed (``.gz``), under the standard names or the dotted spelling
+some mirrors use (``train-images.idx3-ubyte``):
+
+    ======================== ==========================================
+    train-images-idx3-ubyte  0x08, 60000x28x28 pixels, 0 (white)..255
+    train-labels-idx1-ubyte  0x08, 60000 labels 0..9
+    t10k-images-idx3-ubyte   0x08, 10000x28x28
+    t10k-labels-idx1-ubyte   0x08, 10000 labels
+    ======================== ==========================================
+
+A ``Dataset`` keeps the raw pixels as one ``bytes`` (n*28*28, row-major) and
+the labels as ``bytes``: 55 MB for both sets, where lists of floats would
+take gigabytes.  Indexing an example converts just that image to the
+primer's input vector x, 784 floats value/255; the floats come from one
+shared table of the 256 possible values, so a mini-batch costs only its
+lists.
+
+The default directory is ``data/mnist`` of the purenn checkout, found next to
+this package, never relative to the working directory.
+
+>>> import os, shutil, tempfile
+>>> from purenn.idx import write_idx
+>>> folder = tempfile.mkdtemp()
+>>> write_idx(os.path.join(folder, "t10k-images-idx3-ubyte"),
+...           bytes([255, 51] + [0] * 782), shape=(1, 28, 28))
+>>> write_idx(os.path.join(folder, "t10k-labels-idx1-ubyte"), bytes([7]))
+>>> test = load_set(folder, "test")
+>>> len(test), test.rows, test.cols
+(1, 28, 28)
+>>> x, y = test[0]
+>>> len(x), x[:3], y
+(784, [1.0, 0.2, 0.0], 7)
+>>> shutil.rmtree(folder)
+"""
+import collections.abc
+import errno
+import gzip
+import hashlib
+import operator
+import os
+import zlib
+
+from purenn.idx import read_idx
+
+__all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "load", "load_set",
+           "find_file", "verify_checksums", "render_text", "SHADES"]
+
+DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data", "mnist"))
+
+# set name -> (images file, labels file), standard spellings without .gz
+_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+ROWS = COLS = 28
+
+# _SCALE[v] is the float v/255: one shared object per pixel value.
+_SCALE = tuple(value / 255 for value in range(256))
+
+# Text-art shades from blank (0) to darkest (255): 10 levels of ~25.6 each.
+SHADES = " .:-=+*#%@"
+
+
+class MnistError(ValueError):
+    """A valid IDX file that does not hold what MNIST must hold."""
+
+
+class Dataset(collections.abc.Sequence):
+    """A read-only sequence of MNIST examples ``(x, y)``.
+
+    ``images`` is one ``bytes`` of ``len(self) * rows * cols`` pixels, image
+    after image, each row-major, 0..255; ``labels`` is one ``bytes`` of the
+    labels 0..9.  ``self[i]`` is ``(x, y)``: x a new list of rows*cols floats
+    value/255 (shared float objects), y the int label.  Negative indexes work
+    as for lists; a slice returns a Dataset.
+
+    >>> data = Dataset(bytes([0, 255, 255, 0, 51, 0, 0, 0]), bytes([3, 1]),
+    ...                rows=2, cols=2)
+    >>> data[-1]
+    ([0.2, 0.0, 0.0, 0.0], 1)
+    >>> data[:1].labels, data.pixels(0)
+    (b'\\x03', b'\\x00\\xff\\xff\\x00')
+    """
+
+    __slots__ = ("images", "labels", "rows", "cols", "_size")
+
+    def __init__(self, images, labels, rows=ROWS, cols=COLS):
+        if not isinstance(images, bytes) or not isinstance(labels, bytes):
+            raise TypeError("Dataset: images and labels must be bytes, got "
+                            "{} and {}".format(type(images).__name__,
+                                               type(labels).__name__))
+        if len(images) != len(labels) * rows * cols:
+            raise MnistError(
+                "Dataset: {} labels need {} pixel bytes of {}x{} images, "
+                "got {}".format(len(labels), len(labels) * rows * cols, rows,
+                                cols, len(images)))
+        self.images = images
+        self.labels = labels
+        self.rows = rows
+        self.cols = cols
+        self._size = rows * cols
+
+    def __len__(self):
+        return len(self.labels)
+
+    def _index(self, i):
+        n = len(self.labels)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("Dataset index out of range: {} examples"
+                             .format(n))
+        return i
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            chosen = range(len(self.labels))[i]
+            size = self._size
+            if chosen.step == 1:
+                images = self.images[chosen.start * size:chosen.stop * size]
+                labels = self.labels[chosen.start:chosen.stop]
+            else:
+                images = b"".join(self.images[j * size:(j + 1) * size]
+                                  for j in chosen)
+                labels = bytes(self.labels[j] for j in chosen)
+            return Dataset(images, labels, self.rows, self.cols)
+        i = self._index(operator.index(i))
+        start = i * self._size
+        x = [_SCALE[value] for value in self.images[start:start + self._size]]
+        return x, self.labels[i]
+
+    def pixels(self, i):
+        """Return the raw rows*cols pixel bytes of image ``i``."""
+        start = self._index(operator.index(i)) * self._size
+        return self.images[start:start + self._size]
+
+    def __repr__(self):
+        return "Dataset({} examples of {}x{})".format(len(self), self.rows,
+                                                      self.cols)
+
+
+def _candidates(base):
+    """Return the accepted file names for a standard MNIST name."""
+    # "train-images-idx3-ubyte" -> dotted "train-images.idx3-ubyte"
+    stem, _, kind = base.rpartition("-idx")
+    dotted = "{}.idx{}".format(stem, kind)
+    return [base, base + ".gz", dotted, dotted + ".gz"]
+
+
+def _directory(directory):
+    if directory is None:
+        directory = DEFAULT_DIRECTORY
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            errno.ENOENT, "no MNIST directory here; pass the directory that "
+            "holds the four MNIST files", directory)
+    return directory
+
+
+def find_file(directory, base):
+    """Return the path of MNIST file ``base`` in ``directory``.
+
+    ``base`` is a standard name such as ``"t10k-labels-idx1-ubyte"``; the
+    plain file, ``.gz`` and the dotted spellings are tried in that order.
+    Raises FileNotFoundError naming the names tried.
+    """
+    directory = _directory(directory)
+    names = _candidates(base)
+    for name in names:
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(
+        errno.ENOENT, "MNIST file missing (tried {})".format(", ".join(names)),
+        os.path.join(directory, base))
+
+
+def _check_limit(limit, what):
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError("{} must be an int or None, got {!r}".format(what,
+                                                                    limit))
+    if limit < 0:
+        raise ValueError("{} must be >= 0, got {}".format(what, limit))
+
+
+def load_set(directory=None, which="train", limit=None):
+    """Load one MNIST set, ``"train"`` or ``"test"``, as a Dataset.
+
+    ``directory`` defaults to DEFAULT_DIRECTORY; ``limit`` keeps at most the
+    first ``limit`` examples.  Raises IdxError for a damaged file, MnistError
+    naming the file when it is not MNIST (type not 0x08, images not 28x28,
+    label count differing from image count, a label outside 0..9), and
+    FileNotFoundError for a missing directory or file.
+    """
+    if which not in _FILES:
+        raise ValueError("MNIST set must be 'train' or 'test', got {!r}"
+                         .format(which))
+    _check_limit(limit, "limit")
+    directory = _directory(directory)
+    images_path, labels_path = (find_file(directory, base)
+                                for base in _FILES[which])
+    images = read_idx(images_path)
+    labels = read_idx(labels_path)
+    if images.type_code != 0x08 or len(images.shape) != 3 or \
+            images.shape[1:] != (ROWS, COLS):
+        raise MnistError("{}: type 0x{:02X} shape {}, expected type 0x08 "
+                         "shape Nx{}x{}".format(
+                             images_path, images.type_code,
+                             "x".join(map(str, images.shape)), ROWS, COLS))
+    if labels.type_code != 0x08 or len(labels.shape) != 1:
+        raise MnistError("{}: type 0x{:02X} shape {}, expected type 0x08 "
+                         "shape N".format(labels_path, labels.type_code,
+                                          "x".join(map(str, labels.shape))))
+    if labels.shape[0] != images.shape[0]:
+        raise MnistError("{}: {} labels, expected {} to match {}".format(
+            labels_path, labels.shape[0], images.shape[0], images_path))
+    if labels.data and max(labels.data) > 9:
+        index = next(i for i, y in enumerate(labels.data) if y > 9)
+        raise MnistError("{}: label {} at index {}, expected 0..9".format(
+            labels_path, labels.data[index], index))
+    pixels, targets = images.data, labels.data
+    if limit is not None and limit < len(targets):
+        pixels, targets = pixels[:limit * ROWS * COLS], targets[:limit]
+    return Dataset(pixels, targets, ROWS, COLS)
+
+
+def load(directory=None, train_limit=None, test_limit=None, verify=False):
+    """Load MNIST; return ``(training, test)`` Datasets.
+
+    ``directory`` defaults to DEFAULT_DIRECTORY (the checkout's data/mnist).
+    ``train_limit``/``test_limit`` keep at most the first N examples of each
+    set.  With ``verify=True`` the files are first checked against the
+    directory's SHA256SUMS (see verify_checksums).  Raises as load_set.
+    """
+    _check_limit(train_limit, "train_limit")
+    _check_limit(test_limit, "test_limit")
+    if verify:
+        verify_checksums(directory)
+    return (load_set(directory, "train", train_limit),
+            load_set(directory, "test", test_limit))
+
+
+def _sha256_decompressed(path):
+    """Return the SHA-256 hex digest of the file's (decompressed) content."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        try:
+            while True:
+                chunk = stream.read(1 << 20)
+                if not chunk:
+                    break
+                digest.update(chunk)
+        except (OSError, EOFError, zlib.error) as exc:
+            # As in purenn.idx: an OSError with an errno is a real I/O error.
+            if isinstance(exc, OSError) and exc.errno is not None:
+                raise
+            raise MnistError("{}: the gzip stream is corrupt ({}: {})".format(
+                path, type(exc).__name__, exc))
+    return digest.hexdigest()
+
+
+def verify_checksums(directory=None):
+    """Check the MNIST files against the directory's ``SHA256SUMS``.
+
+    ``SHA256SUMS`` lists ``<hex digest>  <name>`` lines, the SHA-256 of the
+    decompressed files under their standard names; each is looked up as
+    find_file does (plain, .gz, dotted).  This decompresses and hashes all
+    four files (55 MB, about half a second).  Return the list of names
+    checked.  Raises MnistError naming the first file whose digest differs
+    (expected vs found) or a malformed SHA256SUMS line; FileNotFoundError if
+    SHA256SUMS or a listed file is missing.
+    """
+    directory = _directory(directory)
+    sums_path = os.path.join(directory, "SHA256SUMS")
+    with open(sums_path) as sums:
+        lines = [line.strip() for line in sums if line.strip()]
+    checked = []
+    for number, line in enumerate(lines, 1):
+        parts = line.split()
+        if len(parts) != 2 or len(parts[0]) != 64:
+            raise MnistError("{}: line {} is not '<sha256>  <name>': {!r}"
+                             .format(sums_path, number, line))
+        expected, name = parts[0].lower(), parts[1].lstrip("*")
+        base = name[:-3] if name.endswith(".gz") else name
+        path = find_file(directory, base)
+        found = _sha256_decompressed(path)
+        if found != expected:
+            raise MnistError("{}: SHA-256 of the decompressed data is {}, "
+                             "expected {} (from {})".format(
+                                 path, found, expected, sums_path))
+        checked.append(name)
+    return checked
+
+
+def render_text(pixels, rows=ROWS, cols=COLS):
+    """Return an image as text art: one line per row, two characters a pixel.
+
+    ``pixels`` is a sequence of rows*cols ints 0..255 (e.g. the ``bytes`` of
+    ``Dataset.pixels``), row-major.  A pixel v is drawn as SHADES[v*10//256]
+    twice, so the picture looks about square in a terminal.  Lines are not
+    stripped: every line is 2*cols characters.
+
+    >>> print(render_text(bytes([0, 128, 255, 26]), rows=2, cols=2))
+      ++
+    @@..
+    """
+    if len(pixels) != rows * cols:
+        raise ValueError("render_text: {} pixels, expected {}x{} = {}"
+                         .format(len(pixels), rows, cols, rows * cols))
+    chars = [SHADES[value * len(SHADES) // 256] * 2 for value in pixels]
+    return "\n".join("".join(chars[row * cols:(row + 1) * cols])
+                     for row in range(rows))

@@ -1,5 +1,39 @@
-"""Subcommands of the purenn command line (see purenn.cli)."""
+"""Subcommands of the purenn command line (see purenn.cli): looking at data.
+
+``show`` prints one MNIST image as text art with its label::
+
+    python -m purenn show --index 0            # test image 0, a 7
+    python -m purenn show --index 0 --set train --data path/to/mnist
+"""
+from purenn.cli import CliError, non_negative_int
 
 
 def register(subparsers):
     """Add this module's subcommands to subparsers."""
+    show = subparsers.add_parser(
+        "show", help="print an MNIST image as text art with its label",
+        description="Print an MNIST image as text art (two characters a "
+                    "pixel, darker characters for darker ink) and its label.")
+    show.add_argument("--index", type=non_negative_int, required=True,
+                      help="which image, 0 for the first (required)")
+    show.add_argument("--set", dest="which", choices=("train", "test"),
+                      default="test",
+                      help="which MNIST set to read (default: test)")
+    show.add_argument("--data", metavar="DIR", default=None,
+                      help="directory holding the MNIST files (default: the "
+                           "checkout's data/mnist)")
+    show.set_defaults(func=run_show)
+
+
+def run_show(args):
+    """Print image ``args.index`` of set ``args.which``; return 0."""
+    from purenn import mnist
+    data = mnist.load_set(args.data, args.which)
+    if args.index >= len(data):
+        raise CliError("--index {} is out of range: the {} set has {} images, "
+                       "0 to {}".format(args.index, args.which, len(data),
+                                        len(data) - 1))
+    print("{} image {}: label {}".format(args.which, args.index,
+                                         data.labels[args.index]))
+    print(mnist.render_text(data.pixels(args.index), data.rows, data.cols))
+    return 0

@@ -46,7 +46,8 @@ import zlib
 from purenn.idx import read_idx
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "load", "load_set",
-           "find_file", "verify_checksums", "render_text", "SHADES"]
+           "find_file", "verify_checksums", "render_text", "SHADES", "ROWS",
+           "COLS"]
 
 DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, "data", "mnist"))

@@ -10,6 +10,7 @@ does not fit the data) end in one line ``purenn: error: ...`` on stderr and
 exit status 2, never a traceback.  Ctrl-C ends with status 130.
 """
 import argparse
+import os
 import sys
 
 import purenn
@@ -124,6 +125,13 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("purenn: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (``purenn show ... | head``): stop quietly,
+        # and point stdout at /dev/null so Python's exit-time flush of the
+        # dead pipe raises nothing either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a killed writer
     except (CliError, ValueError) as exc:
         print("purenn: error: {}".format(exc), file=sys.stderr)
         return 2

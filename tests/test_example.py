@@ -1,0 +1,127 @@
+"""The `example` command: the primer's worked example, digit for digit."""
+from fractions import Fraction
+
+from purenn.cli import main
+from purenn.primer import (cost, dc_da_prev, dc_db, dc_dw, raw_activation,
+                           sigmoid)
+from purenn.trace import PRIMER_VALUES, worked_example
+
+# Copied from the primer's "example calculation" section
+# (/work/shared/reference/neural-networks-primer.zh.md), in the order the
+# primer prints them, as the text shows them (repr of the floats).
+PRIMER_PRINTED = [
+    "1.124", "0.7547299213576082", "1.73908830732614", "0.850571226530534",
+    "-0.018992369482903983", "-0.014334109526226761", "-0.04653130523311476",
+    "-0.1081007630517096", "2.451433410952623", "-0.008613534018377424",
+    "-0.006890827214701939", "-0.13913864659816227", "1.5806890827214704",
+    "1.125412619579014", "0.7549913210309638", "1.7427101863028525",
+    "0.8510309824120517", "0.011164479170294499", "0.011095884100559231",
+]
+
+NAMES_IN_ORDER = [
+    "z_l1", "a_l1", "z_l2", "a_l2", "dc_da_l2", "dc_db_l2", "dc_dw_l2",
+    "dc_da_l1", "updated_b_l2", "updated_w_l2", "dc_db_l1", "dc_dw_l1",
+    "updated_b_l1", "updated_w_l1", "updated_z_l1", "updated_a_l1",
+    "updated_z_l2", "updated_a_l2", "original_cost", "updated_cost"]
+
+
+def run(capsys, argv):
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_example_prints_every_primer_value_verbatim_in_order(capsys):
+    status, out, err = run(capsys, ["example"])
+    assert status == 0 and err == ""
+    position = 0
+    for text in PRIMER_PRINTED:
+        found = out.find(" = " + text + "\n", position)
+        assert found >= 0, "{} missing after offset {}".format(text, position)
+        position = found + 1
+
+
+def test_example_names_appear_in_the_primer_order(capsys):
+    status, out, _ = run(capsys, ["example"])
+    assert status == 0
+    lines = [line.split(" = ")[0].strip() for line in out.splitlines()
+             if " = " in line]
+    named = [name for name in lines if name in NAMES_IN_ORDER]
+    assert named == NAMES_IN_ORDER
+
+
+def test_example_lines_show_the_formula(capsys):
+    _, out, _ = run(capsys, ["example"])
+    assert "dc_dw_l2      = a_l1 * dc_db_l2" in out
+    assert "updated_b_l1  = b_l1 - dc_db_l1 * step_size" in out
+
+
+def test_primer_values_table_matches_the_text():
+    assert [repr(value) for _, value in PRIMER_VALUES] == PRIMER_PRINTED
+
+
+def test_worked_example_agrees_with_the_scalar_primer_functions():
+    # An independent replay with purenn.primer's scalar functions in the
+    # primer's own order (it updates layer 2 before computing layer 1's
+    # gradients); Network, which trace uses, must give the same bits.
+    a_l0, w_l1, b_l1, w_l2, b_l2, y, step = 0.8, 1.58, -0.14, 2.45, -0.11, 1, 0.1
+    z_l1 = raw_activation(w_l1, a_l0, b_l1)
+    a_l1 = sigmoid(z_l1)
+    z_l2 = raw_activation(w_l2, a_l1, b_l2)
+    a_l2 = sigmoid(z_l2)
+    dc_da_l2 = a_l2 - y
+    dc_db_l2 = dc_db(z_l2, dc_da_l2)
+    dc_dw_l2 = dc_dw(a_l1, dc_db_l2)
+    dc_da_l1 = dc_da_prev(w_l2, dc_db_l2)
+    updated_b_l2 = b_l2 - dc_db_l2 * step
+    updated_w_l2 = w_l2 - dc_dw_l2 * step
+    dc_db_l1 = dc_db(z_l1, dc_da_l1)
+    dc_dw_l1 = dc_dw(a_l0, dc_db_l1)
+    updated_b_l1 = b_l1 - dc_db_l1 * step
+    updated_w_l1 = w_l1 - dc_dw_l1 * step
+    updated_z_l1 = raw_activation(updated_w_l1, a_l0, updated_b_l1)
+    updated_a_l1 = sigmoid(updated_z_l1)
+    updated_z_l2 = raw_activation(updated_w_l2, updated_a_l1, updated_b_l2)
+    updated_a_l2 = sigmoid(updated_z_l2)
+    original_cost = cost(a_l2, y)
+    updated_cost = cost(updated_a_l2, y)
+    replay = locals()
+    computed = dict((name, value) for name, _, value in worked_example())
+    for name in NAMES_IN_ORDER:
+        assert computed[name].hex() == float(replay[name]).hex(), name
+
+
+def test_example_demo_shows_shapes_and_the_primer_listing(capsys):
+    status, out, _ = run(capsys, ["example", "--network", "demo"])
+    assert status == 0
+    assert "network 2-3-2" in out
+    assert "w[1] = weights into layer 1   (3x2)" in out
+    assert "dC/dw[2] = dC/db[2] . a[1]^T   (2x3)" in out
+    assert "-0.87499479" in out          # from the primer's listing
+
+
+def test_example_exact_z_l1_is_281_over_250(capsys):
+    status, out, _ = run(capsys, ["example", "--exact"])
+    assert status == 0
+    # 1.58 * 0.8 - 0.14 = 1.264 - 0.14 = 1.124 = 281/250 (by hand).
+    assert Fraction("1.58") * Fraction("0.8") - Fraction("0.14") \
+        == Fraction(281, 250)
+    assert "= 281/250 = 1.124 exactly" in out
+    # The float 1.124 written out exactly (Decimal(1.124) agrees).
+    assert "1.124000000000000110134124042815528810024261474609375" in out
+    assert "irrational" in out
+
+
+def test_example_exact_errors_are_what_fractions_say(capsys):
+    # a_l2 - 1 is exact in floats (Sterbenz: 0.5 <= a_l2 <= 2), so the
+    # report must call that step exact.
+    _, out, _ = run(capsys, ["example", "--exact"])
+    block = out[out.index("dC/da[2] = a[L] - y"):]
+    block = block[:block.index("dC/dw[2]")]
+    assert "(the float is exact)" in block
+
+
+def test_example_demo_exact_runs(capsys):
+    status, out, _ = run(capsys, ["example", "--network", "demo", "--exact"])
+    assert status == 0
+    assert "largest rounding error" in out

@@ -1,0 +1,218 @@
+"""trace: every intermediate of one step, in text, Markdown and JSON."""
+import doctest
+import json
+
+import pytest
+
+from purenn import trace as trace_module
+from purenn.cli import main
+from purenn.network import Network
+from purenn.trace import (DEMO_INPUT, DEMO_STEP_SIZE, DEMO_TARGET,
+                          demo_network, render_json, render_markdown,
+                          render_text, trace)
+from support import assert_same_bits
+
+
+def demo_record():
+    return trace(demo_network(), DEMO_INPUT, DEMO_TARGET, DEMO_STEP_SIZE)
+
+
+def test_trace_on_the_demo_equals_propagate_backward_exactly():
+    record = demo_record()
+    net = demo_network()
+    net.feed_forward(DEMO_INPUT)
+    z, a = net.z, net.a
+    original_w = [None] + [[list(row) for row in w] for w in net.weights]
+    original_b = [None] + [[list(row) for row in b] for b in net.biases]
+    net.propagate_backward(DEMO_TARGET, DEMO_STEP_SIZE)
+    assert_same_bits(record["input"], a[0])
+    assert_same_bits(record["dc_da_input"], net.dc_da[0])
+    for layer in record["layers"]:
+        l = layer["layer"]
+        assert_same_bits(layer["w"], original_w[l])
+        assert_same_bits(layer["b"], original_b[l])
+        assert_same_bits(layer["z"], z[l])
+        assert_same_bits(layer["a"], a[l])
+        assert_same_bits(layer["dc_da"], net.dc_da[l])
+        assert_same_bits(layer["dc_db"], net.dc_db[l])
+        assert_same_bits(layer["dc_dw"], net.dc_dw[l])
+        assert_same_bits(layer["updated_w"], net.w[l])
+        assert_same_bits(layer["updated_b"], net.b[l])
+    net.feed_forward(DEMO_INPUT)
+    for layer in record["layers"]:
+        assert_same_bits(layer["updated_z"], net.z[layer["layer"]])
+        assert_same_bits(layer["updated_a"], net.a[layer["layer"]])
+    assert record["original_cost"] == Network(
+        [2, 3, 2], b=original_b[1:], w=original_w[1:]).cost(DEMO_INPUT,
+                                                            DEMO_TARGET)
+    assert record["updated_cost"] == net.cost(DEMO_INPUT, DEMO_TARGET)
+
+
+def test_trace_leaves_the_callers_network_alone():
+    net = demo_network()
+    before = net.to_json()
+    trace(net, DEMO_INPUT, DEMO_TARGET, DEMO_STEP_SIZE)
+    assert net.to_json() == before
+
+
+def test_trace_refuses_a_network_above_the_limit():
+    with pytest.raises(ValueError, match="layer 1 has 17 neurons.*at most 16"):
+        trace(Network([2, 17, 2], seed=0), [0, 0], [0, 0], 0.1)
+    trace(Network([16, 16, 16], seed=0), [0.5] * 16, [0] * 16, 0.1)
+
+
+def markdown_tables(text):
+    """Return the Markdown tables of ``text`` as lists of their lines."""
+    tables, current = [], []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+def cells(line):
+    # Split on | that are not escaped as \|.
+    return line.replace("\\|", "").strip().strip("|").split("|")
+
+
+def test_markdown_tables_are_well_formed():
+    text = render_markdown(demo_record())
+    tables = markdown_tables(text)
+    # per layer: w, b, z, a (forward) + 6 backward + 2 after = 12, x2 layers,
+    # plus input, target and the cost table.
+    assert len(tables) == 2 * 12 + 3
+    for table in tables:
+        width = len(cells(table[0]))
+        assert set(cells(table[1])) == {"---"} and len(cells(table[1])) == width
+        for line in table:
+            assert line.startswith("|") and line.endswith("|")
+            assert len(cells(line)) == width, line
+    assert "## Feed forward, layer 1" in text
+    assert "## Backward, layer 2" in text
+
+
+def test_markdown_table_of_a_matrix_has_a_row_per_neuron():
+    text = render_markdown(demo_record())
+    table = text[text.index("| w[2] j \\ k |"):].splitlines()[:4]
+    assert table[0] == "| w[2] j \\ k | 0 | 1 | 2 |"
+    assert table[2] == "| 0 | 0.01071228 | -0.49139708 | -0.81775586 |"
+
+
+def walk_floats(json_value, python_value, where="top"):
+    if isinstance(python_value, dict):
+        assert set(json_value) == set(python_value), where
+        for key in python_value:
+            yield from walk_floats(json_value[key], python_value[key],
+                                   where + "." + key)
+    elif isinstance(python_value, list):
+        assert len(json_value) == len(python_value), where
+        for index, (j, p) in enumerate(zip(json_value, python_value)):
+            yield from walk_floats(j, p, "{}[{}]".format(where, index))
+    else:
+        yield where, json_value, python_value
+
+
+def test_json_parses_and_floats_equal_the_network_bit_for_bit():
+    record = demo_record()
+    parsed = json.loads(render_json(record))
+    count = 0
+    for where, j, p in walk_floats(parsed, record):
+        if isinstance(p, float):
+            assert isinstance(j, float) and j.hex() == p.hex(), where
+            count += 1
+        else:
+            assert j == p, where
+    # 2-3-2: per layer 8 columns (b, z, a, dc_da, dc_db, updated b, z, a)
+    # and 3 matrices (w, dc_dw, updated w): 8*3 + 3*6 for layer 1, 8*2 + 3*6
+    # for layer 2; plus input and dc_da_input (2 each), the step size and 2
+    # costs.  The demo's target [0, 1] is ints and stays ints.
+    assert count == (8 * 3 + 3 * 6) + (8 * 2 + 3 * 6) + 2 * 2 + 1 + 2
+    assert parsed["format"] == "purenn-trace/1"
+    assert parsed["sizes"] == [2, 3, 2]
+
+
+def test_json_refuses_non_finite_values():
+    record = demo_record()
+    record["original_cost"] = float("inf")
+    with pytest.raises(ValueError):
+        render_json(record)
+
+
+def test_text_shows_shapes_and_formulas():
+    text = render_text(demo_record())
+    assert "dC/da[1] = w[2]^T . dC/db[2]  (w[2] before its update)   (3x1)" \
+        in text
+    assert "original cost = 1/2 ||a[L] - y||^2 = " in text
+
+
+@pytest.fixture
+def demo_model(tmp_path):
+    path = tmp_path / "demo.json"
+    demo_network().save(str(path))
+    return str(path)
+
+
+def test_cli_trace_json_equals_the_library(demo_model, capsys):
+    status = main(["trace", demo_model, "--input", "0.8,0.2",
+                   "--target", "0,1", "--format", "json"])
+    out = capsys.readouterr().out
+    assert status == 0
+    record = demo_record()
+    for where, j, p in walk_floats(json.loads(out), record):
+        if isinstance(p, float):
+            assert j.hex() == float(p).hex(), where
+
+
+def test_cli_trace_markdown_and_text(demo_model, capsys):
+    assert main(["trace", demo_model, "--input", "0.8,0.2", "--target", "0,1",
+                 "--format", "markdown"]) == 0
+    assert capsys.readouterr().out.startswith("# purenn trace: network 2-3-2")
+    assert main(["trace", demo_model, "--input", "0.8,0.2", "--target", "0,1",
+                 "--step-size", "0.5"]) == 0
+    assert "step size 0.5" in capsys.readouterr().out
+
+
+def test_cli_trace_refuses_a_large_network(tmp_path, capsys):
+    path = str(tmp_path / "big.json")
+    Network([20, 3, 2], seed=0).save(path)
+    status = main(["trace", path, "--input", ",".join(["0"] * 20),
+                   "--target", "0,1"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err == ("purenn: error: network 20-3-2 is too large to trace: "
+                   "layer 0 has 20 neurons, a trace prints every value and "
+                   "allows at most 16 neurons per layer\n")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--input", "0.8", "--target", "0,1"],
+     "--input has 1 values, the input layer of"),
+    (["--input", "0.8,0.2", "--target", "0,1,0"],
+     "--target has 3 values, the output layer of"),
+    (["--input", "0.8,x", "--target", "0,1"], "expected comma-separated"),
+    (["--input", "0.8,0.2", "--target", "0,1", "--step-size", "nan"],
+     "--step-size: expected a finite number"),
+])
+def test_cli_trace_bad_input(demo_model, capsys, argv, message):
+    status = main(["trace", demo_model] + argv)
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("purenn: error: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_cli_trace_missing_model(tmp_path, capsys):
+    status = main(["trace", str(tmp_path / "none.json"), "--input", "1",
+                   "--target", "1"])
+    assert status == 2
+    assert "none.json" in capsys.readouterr().err
+
+
+def test_trace_doctests_run():
+    result = doctest.testmod(trace_module)
+    assert result.failed == 0 and result.attempted >= 8

@@ -18,7 +18,8 @@ MNIST's steps on it:
    averaging: each new pixel is the mean of the source area it covers
    (weighted by overlap), which gives anti-aliased grey edges like MNIST's.
 5. Place in 28x28 with the centre of mass at the centre (14, 14), shifted by
-   whole pixels and kept inside the field.
+   whole pixels; a very lopsided digit is shifted only as far as keeps all
+   its ink inside the field (the notes say so).
 
 Pictures are lists of rows of brightness values in [0, 1] (0 black, 1
 white): ``read_image`` returns that for PGM (P2, P5) and PNG (8-bit
@@ -350,6 +351,7 @@ def prepare_digit(rows):
     half = FIELD / 2
     top = int(round(half - centre_row))
     left = int(round(half - centre_col))
+    wanted = (top, left)
     top = min(max(top, 0), FIELD - new_height)
     left = min(max(left, 0), FIELD - new_width)
     field = [[0.0] * FIELD for _ in range(FIELD)]
@@ -360,6 +362,9 @@ def prepare_digit(rows):
                  "at ({3:.1f}, {4:.1f}), the field's centre is ({5:.1f}, "
                  "{5:.1f})".format(FIELD, left, top, final_col, final_row,
                                    half))
+    if (top, left) != wanted:
+        notes.append("shifted only as far as the field allows: centring "
+                     "exactly would cut off ink")
     return [value for row in field for value in row], notes
 
 

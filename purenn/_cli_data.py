@@ -22,6 +22,10 @@ def register(subparsers):
     show.add_argument("--data", metavar="DIR", default=None,
                       help="directory holding the MNIST files (default: the "
                            "checkout's data/mnist)")
+    show.add_argument("--out", metavar="PNG", default=None,
+                      help="also write the image as a 28x28 greyscale PNG "
+                           "holding the MNIST bytes unchanged (white ink on "
+                           "black) (default: none)")
     show.set_defaults(func=run_show)
 
 
@@ -36,4 +40,10 @@ def run_show(args):
     print("{} image {}: label {}".format(args.which, args.index,
                                          data.labels[args.index]))
     print(mnist.render_text(data.pixels(args.index), data.rows, data.cols))
+    if args.out is not None:
+        from purenn.png import write_png
+        pixels = data.pixels(args.index)
+        cols = data.cols
+        write_png(args.out, [list(pixels[row * cols:(row + 1) * cols])
+                             for row in range(data.rows)])
     return 0

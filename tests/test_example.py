@@ -64,7 +64,8 @@ def test_worked_example_agrees_with_the_scalar_primer_functions():
     # An independent replay with purenn.primer's scalar functions in the
     # primer's own order (it updates layer 2 before computing layer 1's
     # gradients); Network, which trace uses, must give the same bits.
-    a_l0, w_l1, b_l1, w_l2, b_l2, y, step = 0.8, 1.58, -0.14, 2.45, -0.11, 1, 0.1
+    a_l0, w_l1, b_l1, w_l2, b_l2 = 0.8, 1.58, -0.14, 2.45, -0.11
+    y, step = 1, 0.1
     z_l1 = raw_activation(w_l1, a_l0, b_l1)
     a_l1 = sigmoid(z_l1)
     z_l2 = raw_activation(w_l2, a_l1, b_l2)

@@ -88,7 +88,8 @@ def test_markdown_tables_are_well_formed():
     assert len(tables) == 2 * 12 + 3
     for table in tables:
         width = len(cells(table[0]))
-        assert set(cells(table[1])) == {"---"} and len(cells(table[1])) == width
+        assert set(cells(table[1])) == {"---"}
+        assert len(cells(table[1])) == width
         for line in table:
             assert line.startswith("|") and line.endswith("|")
             assert len(cells(line)) == width, line

@@ -129,3 +129,19 @@ def test_cli_weights_missing_directory(tmp_path, capsys):
 def test_bad_scale():
     with pytest.raises(ValueError, match="scale must be"):
         weights_picture([[1.0]], scale="local")
+
+
+def test_show_out_writes_the_digit_bytes(tmp_path, capsys):
+    from purenn import mnist
+    out = tmp_path / "digit.png"
+    assert main(["show", "--index", "0", "--out", str(out)]) == 0
+    capsys.readouterr()
+    image = read_png(str(out))
+    assert (image.width, image.height, image.mode) == (28, 28, "L")
+    test = mnist.load_set(None, "test", limit=1)
+    flat = bytes(value for row in image.rows for value in row)
+    assert flat == test.pixels(0)
+    # Independent check of the file's chunks: signature, CRCs, IHDR (grey).
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">IIBBBBB", data[16:29]) == (28, 28, 8, 0, 0, 0, 0)

@@ -41,8 +41,17 @@ def _non_negative_float(text):
     return value
 
 
-def _formatter(prog):
-    return argparse.ArgumentDefaultsHelpFormatter(prog, max_help_position=30)
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show ``(default: X)``, except for flags whose help says it in words
+    (default None) and on/off switches."""
+
+    def __init__(self, prog):
+        super(_Formatter, self).__init__(prog, max_help_position=30)
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super(_Formatter, self)._get_help_string(action)
 
 
 def register(subparsers):
@@ -50,7 +59,7 @@ def register(subparsers):
     data_help = "MNIST directory (default: the checkout's data/mnist)"
 
     train = subparsers.add_parser(
-        "train", formatter_class=_formatter,
+        "train", formatter_class=_Formatter,
         help="train a network on MNIST (network.py's SGD)",
         description="Train a network on MNIST with mini-batch SGD, exactly "
         "as network.py's SGD; with no flags, the book's run: 784,30,10, 30 "
@@ -93,7 +102,7 @@ def register(subparsers):
     train.set_defaults(func=train_command)
 
     evaluate = subparsers.add_parser(
-        "evaluate", formatter_class=_formatter,
+        "evaluate", formatter_class=_Formatter,
         help="accuracy, per-digit accuracy and confusion matrix of a model",
         description="Evaluate a saved model on MNIST: correct / total, "
         "accuracy per digit and the 10x10 confusion matrix.")
@@ -110,7 +119,7 @@ def register(subparsers):
     evaluate.set_defaults(func=evaluate_command)
 
     predict = subparsers.add_parser(
-        "predict", formatter_class=_formatter,
+        "predict", formatter_class=_Formatter,
         help="show one image, the ten outputs and the predicted digit",
         description="Feed one image to a saved model and show it, the ten "
         "output activations and the predicted digit.  The image is an MNIST "
@@ -319,11 +328,13 @@ def train_command(args, out=None, err=None):
         net = network.Network(layers, seed=args.seed)
     test_data = test if len(test) else None
 
-    out.write("Training {} on {} images, testing on {}; {} epochs, "
+    out.write("Training {} on {} images, testing on {}; {} epoch{}, "
               "mini-batch {}, eta {!r}, seed {}{}\n".format(
                   _layers_text(net.layers), len(training),
-                  len(test) if test_data is not None else "none (--test-limit 0)",
-                  args.epochs, args.batch_size, args.eta, args.seed,
+                  len(test) if test_data is not None
+                  else "none (--test-limit 0)",
+                  args.epochs, "" if args.epochs == 1 else "s",
+                  args.batch_size, args.eta, args.seed,
                   ", from " + args.init if args.init else ""))
     out.flush()
     report = _TrainReport(net, args, len(training), out, err,

@@ -1,0 +1,496 @@
+"""Training: network.py's mini-batch SGD, and the train / evaluate / predict
+commands (called through ``purenn.cli.main``)."""
+import json
+import os
+import random
+import struct
+from fractions import Fraction
+
+import pytest
+
+from purenn import Network, mnist
+from purenn import _cli_train
+from purenn.cli import main
+from purenn.idx import write_idx
+from purenn.png import write_png
+
+from support import assert_same_bits
+
+TINY_TRAIN = 200
+TINY_TEST = 100
+# Regression value, pinned from purenn 0.1.0 on 2026-11-26 (CPython 3.6,
+# 3.11, 3.13 alike): test images right after one epoch on 2,000, seed 0.
+PINNED_CORRECT = 198
+
+
+# -- SGD by hand ----------------------------------------------------------
+
+def _tiny_network():
+    # 1 -> 1 -> 1 with w1 = 0, b1 = 0, w2 = 1, b2 = -0.5: every z is 0 for
+    # any input (z1 = 0*x + 0; z2 = 1 * sigmoid(0) - 0.5 = 0), so every a is
+    # sigmoid(0) = 0.5 and sigmoid'(0) = 0.25, all exact in binary.
+    return Network([1, 1, 1], b=[[[0.0]], [[-0.5]]], w=[[[0.0]], [[1.0]]])
+
+
+# The same two examples and one step, derived by hand (the primer's
+# equations; dC/da = a - y at the output):
+#   example 1: x = 1, y = 1
+#     delta2 = (0.5 - 1) * 0.25 = -0.125;  dC/dw2 = delta2 * a1 = -0.0625
+#     dC/db2 = -0.125;  delta1 = w2 * delta2 * 0.25 = -0.03125
+#     dC/dw1 = delta1 * x = -0.03125;  dC/db1 = -0.03125
+#   example 2: x = -2, y = 0.25
+#     delta2 = (0.5 - 0.25) * 0.25 = 0.0625;  dC/dw2 = 0.03125
+#     dC/db2 = 0.0625;  delta1 = 0.015625
+#     dC/dw1 = 0.015625 * -2 = -0.03125;  dC/db1 = 0.015625
+#   sums: w2 -0.03125, b2 -0.0625, w1 -0.0625, b1 -0.015625
+#   eta = 1, m = 2, so each parameter moves by -(1/2) * sum:
+#     w2 = 1 + 0.015625 = 1.015625     b2 = -0.5 + 0.03125 = -0.46875
+#     w1 = 0 + 0.03125 = 0.03125       b1 = 0 + 0.0078125 = 0.0078125
+TWO_EXAMPLES = [([1.0], [1.0]), ([-2.0], [0.25])]
+AFTER_ONE_STEP = ([[[0.03125]], [[1.015625]]],      # w1, w2
+                  [[[0.0078125]], [[-0.46875]]])    # b1, b2
+
+
+def test_update_mini_batch_by_hand():
+    net = _tiny_network()
+    net.update_mini_batch(TWO_EXAMPLES, 1.0)
+    assert (net.weights, net.biases) == AFTER_ONE_STEP
+
+
+@pytest.mark.parametrize("reference", [True, False],
+                         ids=["reference", "default-path"])
+def test_sgd_one_step_by_hand(reference):
+    # One epoch, one mini-batch of both examples: the shuffle cannot change
+    # the result (every term is exact, so the sum's order does not matter).
+    net = _tiny_network()
+    history = net.sgd(TWO_EXAMPLES, 1, 2, 1.0, reference=reference)
+    assert history == [{"epoch": 0, "correct": None, "total": None}]
+    assert (net.weights, net.biases) == AFTER_ONE_STEP
+
+
+def _examples(rng, count, inputs, outputs):
+    return [([rng.uniform(-1, 1) for _ in range(inputs)],
+             rng.randrange(outputs)) for _ in range(count)]
+
+
+def test_mini_batch_step_is_the_average_of_per_example_gradients():
+    net = Network([3, 4, 2], seed=11)
+    batch = _examples(random.Random(5), 4, 3, 2)
+    eta = 0.75
+    # Per-example gradients, each with the weights as they were before.
+    grads = [net.gradients(x, y) for x, y in batch]
+    before_w = [[list(row) for row in w] for w in net.weights]
+    before_b = [[list(row) for row in b] for b in net.biases]
+    net.update_mini_batch(batch, eta)
+
+    # Exactly, in Fractions: w - (eta/m) * sum of the (float) gradients.
+    # The float step rounds the running sum and the product, each to half
+    # an ulp of values below 10: the 1e-14 absolute bound covers m + 2
+    # roundings with room to spare, and is far below any real difference.
+    m = len(batch)
+    for l in range(1, 3):
+        for kind, before, after in (("w", before_w, net.weights),
+                                    ("b", before_b, net.biases)):
+            index = 1 if kind == "w" else 0
+            for j, row in enumerate(before[l - 1]):
+                for k, value in enumerate(row):
+                    total = Fraction(0)
+                    for grad in grads:
+                        total += Fraction(grad[index][l][j][k])
+                    exact = Fraction(value) - Fraction(eta) / m * total
+                    found = after[l - 1][j][k]
+                    assert abs(Fraction(found) - exact) < Fraction(1, 10**14), \
+                        (kind, l, j, k, found, float(exact))
+
+    # Bit for bit, when the floats are added in network.py's order: from
+    # zero, example by example, then w - (eta/m) * sum.
+    rate = eta / m
+    expected_w, expected_b = [], []
+    for l in range(1, 3):
+        sum_w = [[0.0] * len(row) for row in before_w[l - 1]]
+        sum_b = [[0.0] for _ in before_b[l - 1]]
+        for grad_b, grad_w in grads:
+            sum_w = [[s + g for s, g in zip(srow, grow)]
+                     for srow, grow in zip(sum_w, grad_w[l])]
+            sum_b = [[s + g for s, g in zip(srow, grow)]
+                     for srow, grow in zip(sum_b, grad_b[l])]
+        expected_w.append([[v - rate * s for v, s in zip(vrow, srow)]
+                           for vrow, srow in zip(before_w[l - 1], sum_w)])
+        expected_b.append([[v - rate * s for v, s in zip(vrow, srow)]
+                           for vrow, srow in zip(before_b[l - 1], sum_b)])
+    assert_same_bits(net.weights, expected_w)
+    assert_same_bits(net.biases, expected_b)
+
+
+@pytest.mark.xfail(strict=True, reason="Network.epoch_order shuffles a fresh "
+                   "range(n) every epoch; network.py shuffles its already "
+                   "shuffled list, so epochs after the first differ (reported "
+                   "to the lead; the fix is in network.py and fast.py)")
+def test_epoch_order_is_network_py_shuffle():
+    # network.py: random.seed(S) (Python's random), then
+    # random.shuffle(training_data) every epoch, on the list as the previous
+    # epoch left it.
+    examples = list(range(37))
+    random.seed(1234)
+    expected = []
+    for _ in range(3):
+        random.shuffle(examples)
+        expected.append(list(examples))
+    net = Network([2, 2], b=[[[0.0], [0.0]]], w=[[[0.0, 0.0], [0.0, 0.0]]],
+                  seed=1234)
+    assert [net.epoch_order(37) for _ in range(3)] == expected
+
+
+def test_first_epoch_order_is_network_py_shuffle():
+    examples = list(range(37))
+    random.seed(99)
+    random.shuffle(examples)
+    net = Network.__new__(Network)
+    net.rng = random.Random(99)
+    assert net.epoch_order(37) == examples
+
+
+# -- a tiny MNIST in tmp_path ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_mnist(tmp_path_factory):
+    """The first 200 training and 100 test images of the shipped MNIST, as
+    plain IDX files in a temporary directory."""
+    directory = tmp_path_factory.mktemp("mnist")
+    training, test = mnist.load(train_limit=TINY_TRAIN, test_limit=TINY_TEST)
+    for name, data in (("train", training), ("t10k", test)):
+        write_idx(str(directory / (name + "-images-idx3-ubyte")),
+                  data.images, shape=(len(data), 28, 28))
+        write_idx(str(directory / (name + "-labels-idx1-ubyte")),
+                  data.labels)
+    return str(directory)
+
+
+def _train(tmp_path, data, *extra):
+    return main(["train", "--data", data, "--layers", "784,10",
+                 "--epochs", "1"] + list(extra))
+
+
+def _one_error_line(capsys):
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("purenn: error: "), err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_train_save_log_then_evaluate_and_predict(tmp_path, tiny_mnist,
+                                                  capsys):
+    model = str(tmp_path / "model.json")
+    log = str(tmp_path / "train.jsonl")
+    status = main(["train", "--data", tiny_mnist, "--layers", "784,8,10",
+                   "--epochs", "2", "--batch-size", "5", "--eta", "2.0",
+                   "--seed", "3", "--save", model, "--log", log])
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert err == ""      # not a terminal: no progress noise
+    lines = out.splitlines()
+    assert lines[0] == ("Training 784,8,10 on 200 images, testing on 100; 2 "
+                        "epochs, mini-batch 5, eta 2.0, seed 3")
+    assert lines[1].startswith("Epoch 0: ") and lines[2].startswith("Epoch 1: ")
+    assert len(lines) == 3
+    records = [json.loads(line) for line in open(log)]
+    assert [r["epoch"] for r in records] == [0, 1]
+    for record, line in zip(records, lines[1:]):
+        assert record["total"] == TINY_TEST
+        assert record["examples"] == TINY_TRAIN
+        assert record["accuracy"] == record["correct"] / TINY_TEST
+        assert line.startswith("Epoch {}: {} / 100 ({:.2f}%), ".format(
+            record["epoch"], record["correct"], 100 * record["accuracy"]))
+        assert set(record) >= {"seconds", "examples_per_second"}
+
+    assert main(["evaluate", model, "--data", tiny_mnist]) == 0
+    out = capsys.readouterr().out
+    assert "{} / 100 correct".format(records[-1]["correct"]) in out
+    matrix_rows = out.splitlines()[-10:]
+    counts = [[int(v) for v in row.split()[1:]] for row in matrix_rows]
+    assert [row.split()[0] for row in matrix_rows] == [str(d)
+                                                       for d in range(10)]
+    test = mnist.load_set(tiny_mnist, "test")
+    # Row sums are the test set's label counts; the diagonal is the score.
+    assert [sum(row) for row in counts] == [list(test.labels).count(d)
+                                            for d in range(10)]
+    assert sum(counts[d][d] for d in range(10)) == records[-1]["correct"]
+
+    assert main(["predict", model, "--index", "3", "--data", tiny_mnist,
+                 "--show-input"]) == 0
+    out = capsys.readouterr().out
+    x, label = test[3]
+    assert out.startswith("test image 3 (label {}):".format(label))
+    assert mnist.render_text(test.pixels(3)) in out
+    assert "true label {}".format(label) in out
+    assert out.count("<- predicted") == 1
+    grid = out.split("input x (28x28, shown as round(255 x)):\n")[1]
+    first_rows = grid.splitlines()[:28]
+    assert [int(v) for row in first_rows for v in row.split()] == \
+        list(test.pixels(3))
+
+
+def test_predict_noise_and_own_drawing(tmp_path, tiny_mnist, capsys):
+    model = str(tmp_path / "model.json")
+    assert _train(tmp_path, tiny_mnist, "--save", model) == 0
+    capsys.readouterr()
+
+    assert main(["predict", model, "--noise", "--seed", "7"]) == 0
+    out = capsys.readouterr().out
+    rng = random.Random(7)
+    pixels = [int(rng.random() * 256) for _ in range(784)]
+    assert out.startswith("random noise (uniform pixels 0..255, seed 7):\n"
+                          + mnist.render_text(pixels))
+    assert "predicted digit: " in out
+
+    rows = [[255] * 40 for _ in range(30)]          # dark bar on white
+    for r in range(5, 25):
+        rows[r][30] = rows[r][31] = rows[r][32] = 0
+    drawing = str(tmp_path / "one.png")
+    write_png(drawing, rows)
+    assert main(["predict", model, "--image", drawing]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(drawing + ": PNG 40x30 L, prepared like MNIST:\n"
+                          "  - dark ink on a light background: inverted\n")
+    assert "what the network sees (28x28):" in out
+
+    pgm = str(tmp_path / "one.pgm")
+    with open(pgm, "wb") as stream:
+        stream.write(b"P5 4 4 255\n" + bytes([255, 0, 0, 255] * 4))
+    assert main(["predict", model, "--image", pgm]) == 0
+    assert ": PGM P5 4x4, prepared" in capsys.readouterr().out
+
+
+def test_training_without_test_data(tmp_path, tiny_mnist, capsys):
+    assert _train(tmp_path, tiny_mnist, "--test-limit", "0") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "testing on none (--test-limit 0)" in out[0]
+    assert out[1].startswith("Epoch 0 complete, ")   # network.py's words
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, tiny_mnist,
+                                                     capsys):
+    paths = [str(tmp_path / name) for name in ("a.json", "b.json", "c.json")]
+    for path, seed in zip(paths, ("5", "5", "6")):
+        assert _train(tmp_path, tiny_mnist, "--epochs", "2", "--seed", seed,
+                      "--save", path) == 0
+    epochs = [line.split(",")[0] for line in
+              capsys.readouterr().out.splitlines() if line.startswith("Epoch")]
+    assert epochs[:2] == epochs[2:4]
+    with open(paths[0], "rb") as a, open(paths[1], "rb") as b, \
+            open(paths[2], "rb") as c:
+        first, second, third = a.read(), b.read(), c.read()
+    assert first == second
+    assert first != third
+
+
+def test_init_continues_from_a_saved_model(tmp_path, tiny_mnist, capsys):
+    # From the same saved weights with the same --seed (which then drives
+    # only the shuffle), two runs give the same bytes, and they did train.
+    start = str(tmp_path / "start.json")
+    assert _train(tmp_path, tiny_mnist, "--save", start) == 0
+    outs = []
+    for name in ("x.json", "y.json"):
+        path = str(tmp_path / name)
+        assert main(["train", "--data", tiny_mnist, "--init", start,
+                     "--epochs", "1", "--seed", "9", "--save", path]) == 0
+        with open(path, "rb") as stream:
+            outs.append(stream.read())
+    assert outs[0] == outs[1]
+    with open(start, "rb") as stream:
+        assert stream.read() != outs[0]
+    assert "from " + start in capsys.readouterr().out
+
+
+def test_ctrl_c_keeps_the_last_full_epoch(tmp_path, tiny_mnist, capsys,
+                                          monkeypatch):
+    reference = str(tmp_path / "two-epochs.json")
+    assert _train(tmp_path, tiny_mnist, "--epochs", "2", "--save",
+                  reference) == 0
+    capsys.readouterr()
+
+    original = _cli_train._TrainReport.progress
+
+    def interrupt_in_epoch_2(self, done, total):
+        if self.epoch == 2 and done > total // 2:
+            raise KeyboardInterrupt
+        return original(self, done, total)
+
+    monkeypatch.setattr(_cli_train._TrainReport, "progress",
+                        interrupt_in_epoch_2)
+    model = str(tmp_path / "model.json")
+    log = str(tmp_path / "log.jsonl")
+    status = _train(tmp_path, tiny_mnist, "--epochs", "5", "--save", model,
+                    "--log", log)
+    out, err = capsys.readouterr()
+    assert status == 130
+    assert err == ("purenn: interrupted in epoch 2; kept {} from epoch 1; "
+                   "{} has epochs 0-1\n".format(model, log))
+    assert "Traceback" not in err
+    assert [line.split(":")[0] for line in out.splitlines()[1:]] == \
+        ["Epoch 0", "Epoch 1"]
+    # The file on disk is the model after epoch 1: byte for byte the same as
+    # a run of exactly two epochs with the same seed.
+    with open(model, "rb") as a, open(reference, "rb") as b:
+        assert a.read() == b.read()
+    assert len(open(log).read().splitlines()) == 2
+
+
+def test_ctrl_c_before_any_epoch(tmp_path, tiny_mnist, capsys, monkeypatch):
+    def interrupt(self, done, total):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(_cli_train._TrainReport, "progress", interrupt)
+    model = str(tmp_path / "model.json")
+    assert _train(tmp_path, tiny_mnist, "--save", model) == 130
+    assert capsys.readouterr().err == (
+        "purenn: interrupted in epoch 0; no epoch finished, {} not "
+        "written\n".format(model))
+    assert not os.path.exists(model)
+
+
+def test_progress_line_only_on_a_terminal(tmp_path, tiny_mnist, capsys,
+                                          monkeypatch):
+    monkeypatch.setattr(_cli_train, "_isatty", lambda stream: True)
+    assert _train(tmp_path, tiny_mnist) == 0
+    out, err = capsys.readouterr()
+    assert err.startswith("\repoch 0: ")
+    assert "examples" in err and err.endswith("\r")
+    assert out.splitlines()[1].startswith("Epoch 0: ")
+
+
+# -- bad input: one line, exit 2 ------------------------------------------
+
+def _write(path, data):
+    with open(path, "wb") as stream:
+        stream.write(data)
+    return path
+
+
+@pytest.fixture
+def small_models(tmp_path):
+    good = str(tmp_path / "good.json")
+    Network([784, 10], seed=1).save(good)
+    wrong_input = str(tmp_path / "wrong-input.json")
+    Network([100, 10], seed=1).save(wrong_input)
+    wrong_output = str(tmp_path / "wrong-output.json")
+    Network([784, 4], seed=1).save(wrong_output)
+    damaged = _write(str(tmp_path / "damaged.json"), b'{"sizes": [784, 1')
+    return {"good": good, "wrong_input": wrong_input,
+            "wrong_output": wrong_output, "damaged": damaged,
+            "missing": str(tmp_path / "missing.json"),
+            "not_image": _write(str(tmp_path / "note.txt"), b"hello\n"),
+            "palette": _write(str(tmp_path / "palette.png"),
+                              _palette_png()),
+            "blank": _write(str(tmp_path / "blank.pgm"),
+                            b"P2 2 2 255 255 255 255 255\n")}
+
+
+def _palette_png():
+    import zlib
+    from purenn.png import PNG_SIGNATURE
+
+    def chunk(kind, body):
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    return (PNG_SIGNATURE
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 3, 0, 0, 0))
+            + chunk(b"PLTE", b"\x00\x00\x00")
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+            + chunk(b"IEND", b""))
+
+
+BAD_INPUTS = [
+    (["train", "--layers", "784,x,10"], "expected comma-separated whole"),
+    (["train", "--layers", "784"],
+     "--layers needs at least an input and an output size"),
+    (["train", "--epochs", "0"], "expected a whole number >= 1, got 0"),
+    (["train", "--eta", "-1"], "expected a finite number >= 0"),
+    (["train", "--eta", "nan"], "expected a finite number >= 0"),
+    (["train", "--batch-size", "ten"], "expected a whole number >= 1"),
+    (["train", "--jobs", "0"], "expected a whole number >= 1"),
+    (["train", "--bogus"], "unrecognized arguments: --bogus"),
+    (["train", "--layers", "100,10", "{data}"],
+     "--layers 100,10: the input layer has 100 neurons, the images have 784 "
+     "pixels \\(28x28\\)"),
+    (["train", "--layers", "784,30,5", "{data}"],
+     "the output layer has 5 neurons, MNIST needs 10"),
+    (["train", "--init", "{missing}"], "missing.json: No such file"),
+    (["train", "--init", "{damaged}"], "damaged.json: not a valid model"),
+    (["train", "--init", "{good}", "--layers", "784,30,10"],
+     "--layers 784,30,10 does not match .*good.json, whose layers are "
+     "784,10"),
+    (["train", "--init", "{wrong_input}", "{data}"],
+     "wrong-input.json: the input layer has 100 neurons"),
+    (["train", "--data", "{missing}"], "missing.json: no MNIST directory"),
+    (["evaluate", "{missing}"], "missing.json: No such file"),
+    (["evaluate", "{damaged}"], "not a valid model file"),
+    (["evaluate", "{wrong_input}", "{data}"],
+     "the input layer has 100 neurons, the images have 784 pixels"),
+    (["evaluate", "{wrong_output}", "{data}"],
+     "the output layer has 4 neurons"),
+    (["evaluate", "{good}", "--test-limit", "0"],
+     "expected a whole number >= 1"),
+    (["predict", "{good}"],
+     "one of the arguments --index --image --noise is required"),
+    (["predict", "{good}", "--index", "1", "--noise"], "not allowed with"),
+    (["predict", "{good}", "--index", "100", "{data}"],
+     "--index 100 is out of range: the test set has 100 images \\(0..99\\)"),
+    (["predict", "{wrong_input}", "--noise"],
+     "the input layer has 100 neurons, the images have 784 pixels"),
+    (["predict", "{good}", "--image", "{missing}"], "No such file"),
+    (["predict", "{good}", "--image", "{not_image}"],
+     "not a PNG or PGM file .*supported: PGM P2/P5 and PNG"),
+    (["predict", "{good}", "--image", "{palette}"],
+     "colour type 3 at bit depth 8 is not supported; supported: 8-bit "
+     "greyscale"),
+    (["predict", "{good}", "--image", "{blank}"], "no digit found"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_INPUTS,
+                         ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_is_one_line_and_exit_2(argv, message, small_models,
+                                          tiny_mnist, capsys):
+    names = dict(small_models, data=None)
+    expanded = []
+    for arg in argv:
+        if arg == "{data}":
+            expanded += ["--data", tiny_mnist]
+        else:
+            expanded.append(arg.format(**names) if arg.startswith("{")
+                            else arg)
+    assert main(expanded) == 2
+    line = _one_error_line(capsys)
+    import re
+    assert re.search(message, line), line
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict"])
+def test_help_shows_defaults(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--data DIR" in out
+    if command == "train":
+        for default in ("(default: 30)", "(default: 10)", "(default: 3.0)",
+                        "(default: 0)", "784,30,10"):
+            assert default in out
+    else:
+        assert "(default: test)" in out
+
+
+# -- the real data: far above chance, pinned ------------------------------
+
+def test_ci_sized_run_on_real_mnist_is_far_above_chance(tmp_path, capsys):
+    # 2,000 training images, one epoch of the book's 784,30,10, eta 3.0,
+    # tested on the first 500 test images.  Chance is 10% (50 / 500); the
+    # binomial spread at chance is about 7, so >= 150 is beyond any luck.
+    model = str(tmp_path / "m.json")
+    log = str(tmp_path / "log.jsonl")
+    assert main(["train", "--train-limit", "2000", "--test-limit", "500",
+                 "--epochs", "1", "--save", model, "--log", log]) == 0
+    record = json.loads(open(log).read())
+    assert record["correct"] >= 150
+    assert record["correct"] == PINNED_CORRECT
+

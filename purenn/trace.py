@@ -492,12 +492,13 @@ def _exact_steps(record):
 
 _WHY_NOT_EXACT = """\
 Why sigmoid cannot be exact: sigmoid(z) = 1/(1 + e^-z).  For a rational
-z != 0, e^z is irrational (Hermite and Lindemann proved e^x transcendental
-for every algebraic x != 0), so 1/(1 + e^-z) is irrational too: no fraction,
-and no float, holds it.  Every a, sigmoid_prime(z) = a(1 - a) and dC/db is
-therefore rounded, and the cost after it.  What can be exact is everything
-between the exps: z = w.a + b, a - y, dC/dw, dC/da and the updates, taking
-the float operands as the exact rationals they are."""
+z != 0, e^z is irrational (Lindemann, 1882: e^x is even transcendental for
+every algebraic x != 0), so 1/(1 + e^-z) is irrational too: no fraction, and
+no float, holds it (z = 0 is the one exception: sigmoid(0) = 1/2).  Every a,
+sigmoid_prime(z) = a(1 - a) and dC/db is therefore rounded, and so is the
+cost.  What can be exact is everything between the exps: z = w.a + b, a - y,
+dC/dw, dC/da and the updates, taking the float operands as the exact
+rationals they are."""
 
 
 def _fraction_text(value):

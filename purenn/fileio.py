@@ -10,6 +10,15 @@ import tempfile
 __all__ = ["atomic_write"]
 
 
+def _mode_for(path):
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path, data):
     """Write the bytes ``data`` to ``path`` atomically.
 
@@ -21,6 +30,9 @@ def atomic_write(path, data):
     handle, temporary = tempfile.mkstemp(
         dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it the mode the target
+        # already has, or else the mode open() would give a new file.
+        os.chmod(temporary, _mode_for(path))
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

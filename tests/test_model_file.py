@@ -148,3 +148,17 @@ def test_seed_of_a_loaded_network_drives_its_shuffle(tmp_path):
         load(str(path), seed=9).epoch_order(50)
     assert load(str(path), seed=9).epoch_order(50) != \
         load(str(path), seed=10).epoch_order(50)
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    # A temporary file from mkstemp is 0600; the saved model must not be.
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "m.json"
+        Network([2, 2], seed=1).save(str(path))
+        assert os.stat(str(path)).st_mode & 0o777 == 0o644
+        os.chmod(str(path), 0o640)
+        Network([2, 2], seed=2).save(str(path))
+        assert os.stat(str(path)).st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)

@@ -1,0 +1,291 @@
+"""Generate straight-line training code for one network shape.
+
+``purenn.fast`` trains with two functions written out for the shape at hand,
+``train_batch`` and ``predict``, unrolled over the neurons of every layer so
+that each neuron's z, a and deltas are plain local variables.  Every
+expression is the reference arithmetic of ``purenn.network`` in the same
+order (see ``purenn.fast`` for why each shortcut keeps every bit):
+
+* forward: ``z = ((w0*a0 + w1*a1) + ...) + b``, ``a = 1.0/(1.0+exp(-z))``;
+* output delta: ``a*(1.0-a) * (a - y)``; hidden delta: ``a*(1.0-a) * dc_da``
+  with ``dc_da_k = (w[0][k]*d0 + w[1][k]*d1) + ...``;
+* gradient sums from 0.0, example after example; ``w - rate*sum``.
+
+The first layer is special: its weights are stored column-major (one tuple of
+the J weights leaving each input) and only the non-zero inputs ``(idx,
+vals)`` are visited, a few at a time (``z = z + w0*x0 + w1*x1`` is the same
+left-to-right sum with fewer loads and stores).  Its weight gradient is
+added up input by input after the mini-batch's examples (each input's
+examples in order), and each touched column is updated right away.
+
+>>> text = source([2, 1])
+>>> "z1_0 += w0_0 * x" in text and "def predict" in text
+True
+>>> space = build([2, 1])
+>>> params = ([(0.5,), (0.25,)], (0.0,))
+>>> space["predict"]([([0, 1], [1.0, 2.0])], params)
+[0]
+"""
+import collections
+import math
+
+from purenn.primer import sigmoid
+
+__all__ = ["source", "build", "MAX_TERMS"]
+
+# Beyond this many unrolled multiply-adds in the layers after the first the
+# generated code gets too large to compile quickly; purenn.fast then falls
+# back to the reference path.
+MAX_TERMS = 40000
+
+
+def _names(prefix, count):
+    return ", ".join("{}{}".format(prefix, i) for i in range(count))
+
+
+def _tuple(items):
+    items = list(items)
+    if len(items) == 1:
+        return "({},)".format(items[0])
+    return "({})".format(", ".join(items))
+
+
+class _Code:
+    """Lines of Python with an indentation level."""
+
+    def __init__(self):
+        self.lines = []
+        self.depth = 0
+
+    def __call__(self, text):
+        self.lines.append("    " * self.depth + text)
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def _unpack(code, prefix, count, value):
+    # "w0, w1, = row" unpacks a one-element row as well.
+    code("{}, = {}".format(_names(prefix, count), value))
+
+
+def _group(width):
+    """Return how many inputs the first layer's loop takes at a time."""
+    # G inputs at a time keep G*width weights in locals; CPython reads
+    # locals past the 256th with an extra instruction (EXTENDED_ARG).
+    return max(1, min(4, 120 // width))
+
+
+def _hot_names(code, layers):
+    """Emit a first line naming the inner loop's variables, so that they
+    get the lowest local-variable numbers (see _group)."""
+    width = layers[1]
+    names = ["k", "x", "idx", "vals", "W1"]
+    for g in range(_group(width)):
+        names += ["k{}".format(g), "x{}".format(g)]
+        names += ["w{}_{}".format(g, j) for j in range(width)]
+    names += ["z1_{}".format(j) for j in range(width)]
+    code("{} = None".format(" = ".join(names)))
+
+
+def _forward(code, layers):
+    """Emit the forward pass of one example: z{l}_j then a{l}_j."""
+    n = layers
+    group = _group(n[1])
+    code("z1_0 = {}0.0".format("".join("z1_{} = ".format(j)
+                                       for j in range(1, n[1]))))
+    # Inputs G at a time: z = z + w0*x0 + w1*x1 is ((z + w0*x0) + w1*x1), the
+    # reference's order, with fewer loads and stores of z.
+    if group > 1:
+        code("ik = iter(idx); iv = iter(vals)")
+        code("for {}, {} in zip({}, {}):".format(
+            _names("k", group), _names("x", group),
+            ", ".join(["ik"] * group), ", ".join(["iv"] * group)))
+        code.depth += 1
+        for g in range(group):
+            _unpack(code, "w{}_".format(g), n[1], "W1[k{}]".format(g))
+        for j in range(n[1]):
+            code("z1_{0} = z1_{0} + {1}".format(j, " + ".join(
+                "w{}_{} * x{}".format(g, j, g) for g in range(group))))
+        code.depth -= 1
+        code("rest = len(idx) % {}".format(group))
+        code("for k, x in zip(idx[-rest:] if rest else (), vals[-rest:]):")
+    else:
+        code("for k, x in zip(idx, vals):")
+    code.depth += 1
+    _unpack(code, "w0_", n[1], "W1[k]")
+    for j in range(n[1]):
+        code("z1_{0} += w0_{0} * x".format(j))
+    code.depth -= 1
+    for j in range(n[1]):
+        code("z1_{0} += b1_{0}".format(j))
+    _sigmoid(code, 1, n[1])
+    for l in range(2, len(n)):
+        for j in range(n[l]):
+            _unpack(code, "w", n[l - 1], "W{}[{}]".format(l, j))
+            terms = ["w{} * a{}_{}".format(k, l - 1, k)
+                     for k in range(n[l - 1])]
+            code("z{0}_{1} = {2} + b{0}_{1}".format(l, j, " + ".join(terms)))
+        _sigmoid(code, l, n[l])
+
+
+def _sigmoid(code, l, count):
+    # math.exp raises OverflowError for -z above ~709.78, where the reference
+    # (primer.sigmoid) returns 0.0: redo the layer with it then.
+    code("try:")
+    for j in range(count):
+        code("    a{0}_{1} = 1.0 / (1.0 + exp(-z{0}_{1}))".format(l, j))
+    code("except OverflowError:")
+    for j in range(count):
+        code("    a{0}_{1} = sig(z{0}_{1})".format(l, j))
+
+
+def _head(code, layers):
+    last = len(layers) - 1
+    _hot_names(code, layers)
+    code("{}, = params".format(", ".join(
+        "W{0}, B{0}".format(l) for l in range(1, last + 1))))
+    for l in range(1, last + 1):
+        _unpack(code, "b{}_".format(l), layers[l], "B{}".format(l))
+
+
+def _train(code, layers):
+    n = layers
+    last = len(n) - 1
+    code("def train_batch(batch, params, rate, skip_zero_columns,"
+         " exp=exp, sig=sig, defaultdict=defaultdict, n0={}):".format(n[0]))
+    code.depth += 1
+    _head(code, n)
+    for l in range(1, last + 1):
+        code("{} = 0.0".format(" = ".join(
+            "g{}_{}".format(l, j) for j in range(n[l]))))
+    code("touched = defaultdict(list)")
+    for l in range(2, last + 1):
+        code("A{0} = []; D{0} = []".format(l))
+    code("for idx, vals, t in batch:")
+    code.depth += 1
+    _forward(code, n)
+    # Output delta: sigmoid'(z) * (a - y), sigmoid'(z) = a*(1-a).
+    _unpack(code, "t", n[last], "t")
+    for j in range(n[last]):
+        code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * (a{0}_{1} - t{1})"
+             .format(last, j))
+    for l in range(last, 1, -1):
+        # dc_da of layer l-1 = w_l^T . d_l, summed over j from the j=0 term.
+        for j in range(n[l]):
+            _unpack(code, "w", n[l - 1], "W{}[{}]".format(l, j))
+            for k in range(n[l - 1]):
+                code("d{0}_{1} {2}= w{1} * d{3}_{4}".format(
+                    l - 1, k, "+" if j else "", l, j))
+        for k in range(n[l - 1]):
+            code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * d{0}_{1}".format(
+                l - 1, k))
+        code("A{}.append({}); D{}.append({})".format(
+            l, _tuple("a{}_{}".format(l - 1, k) for k in range(n[l - 1])),
+            l, _tuple("d{}_{}".format(l, j) for j in range(n[l]))))
+    for l in range(1, last + 1):
+        for j in range(n[l]):
+            code("g{0}_{1} += d{0}_{1}".format(l, j))
+    # First layer's weight gradient d1_j * x_k, only where x_k != 0: note
+    # each example's deltas under the inputs it touches, to add them up
+    # input by input (in example order) after the loop.
+    code("delta = {}".format(_tuple("d1_{}".format(j) for j in range(n[1]))))
+    code("for k, x in zip(idx, vals):")
+    code("    touched[k].append((delta, x))")
+    code.depth -= 1
+    # Updates, after every example of the mini-batch: w - rate * sum.
+    code("W1 = list(W1)")
+    code("for k, pairs in touched.items():")
+    code.depth += 1
+    code("{} = 0.0".format(" = ".join("s{}".format(j) for j in range(n[1]))))
+    code("for delta, x in pairs:")
+    code.depth += 1
+    _unpack(code, "d", n[1], "delta")
+    for j in range(n[1]):
+        code("s{0} += d{0} * x".format(j))
+    code.depth -= 1
+    _unpack(code, "w", n[1], "W1[k]")
+    code("W1[k] = {}".format(_tuple(
+        "w{0} - rate * s{0}".format(j) for j in range(n[1]))))
+    code.depth -= 1
+    # Inputs that were 0 in every example have sums of exactly +0.0, and
+    # w - rate * 0.0 is w unless rate is negative (or -0.0): see purenn.fast.
+    code("if not skip_zero_columns:")
+    code.depth += 1
+    code("for k in range(n0):")
+    code.depth += 1
+    code("if k not in touched:")
+    code.depth += 1
+    _unpack(code, "w", n[1], "W1[k]")
+    code("W1[k] = {}".format(_tuple(
+        "w{} - rate * 0.0".format(j) for j in range(n[1]))))
+    code.depth -= 3
+    for l in range(2, last + 1):
+        code("rows = []")
+        code("for j, row in enumerate(W{}):".format(l))
+        code.depth += 1
+        code("{} = 0.0".format(" = ".join(
+            "s{}".format(k) for k in range(n[l - 1]))))
+        code("for a, d in zip(A{0}, D{0}):".format(l))
+        code.depth += 1
+        code("dj = d[j]")
+        _unpack(code, "a", n[l - 1], "a")
+        for k in range(n[l - 1]):
+            code("s{0} += dj * a{0}".format(k))
+        code.depth -= 1
+        _unpack(code, "w", n[l - 1], "row")
+        code("rows.append({})".format(_tuple(
+            "w{0} - rate * s{0}".format(k) for k in range(n[l - 1]))))
+        code.depth -= 1
+        code("W{} = rows".format(l))
+    for l in range(1, last + 1):
+        code("B{} = {}".format(l, _tuple(
+            "b{0}_{1} - rate * g{0}_{1}".format(l, j) for j in range(n[l]))))
+    code("return {}".format(_tuple(
+        "W{0}, B{0}".format(l) for l in range(1, last + 1))))
+    code.depth -= 1
+
+
+def _predict(code, layers):
+    last = len(layers) - 1
+    code("def predict(examples, params, exp=exp, sig=sig):")
+    code.depth += 1
+    _head(code, layers)
+    code("out = []")
+    code("for idx, vals in examples:")
+    code.depth += 1
+    _forward(code, layers)
+    # The first largest output, as network.argmax.
+    code("best = 0; top = a{}_0".format(last))
+    for j in range(1, layers[last]):
+        code("if a{0}_{1} > top: best = {1}; top = a{0}_{1}".format(last, j))
+    code("out.append(best)")
+    code.depth -= 1
+    code("return out")
+    code.depth -= 1
+
+
+def source(layers):
+    """Return the Python source of ``train_batch`` and ``predict``.
+
+    ``layers`` are the sizes, input first.  ``params`` of both functions is
+    ``(W1, B1, W2, B2, ...)``: W1 a list of one tuple per input (the first
+    layer column-major), W2... lists of row tuples, B tuples.  ``predict``
+    takes ``(idx, vals)`` pairs and returns the winning output of each;
+    ``train_batch`` takes ``(idx, vals, target)`` triples and returns new
+    params without changing the old ones.
+    """
+    code = _Code()
+    _train(code, list(layers))
+    code("")
+    _predict(code, list(layers))
+    return code.text()
+
+
+def build(layers):
+    """Compile ``source(layers)`` and return its namespace (a dict)."""
+    namespace = {"exp": math.exp, "sig": sigmoid,
+                 "defaultdict": collections.defaultdict}
+    exec(compile(source(layers), "<purenn.fast {}>".format(
+        list(layers)), "exec"), namespace)
+    return namespace

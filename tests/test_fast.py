@@ -1,0 +1,300 @@
+"""The fast path (purenn.fast, purenn._codegen) gives the reference's bits.
+
+Every test trains or evaluates twice, once with ``reference=True`` (the
+primer-shaped code of purenn.network, the specification) and once through
+the fast path, and compares every weight and bias by repr (so 0.0 and -0.0,
+or two NaNs with other signs, count as different) and every epoch's counts.
+"""
+import fractions
+import hashlib
+import random
+
+import pytest
+
+from purenn import Network, ShapeError, fast, mnist, _codegen
+from support import assert_same_bits
+
+
+def twins(layers, seed, **kwargs):
+    return Network(layers, seed=seed, **kwargs), Network(layers, seed=seed,
+                                                         **kwargs)
+
+
+def assert_same_network(actual, expected):
+    assert_same_bits(actual.w[1:], expected.w[1:])
+    assert_same_bits(actual.b[1:], expected.b[1:])
+
+
+def random_examples(rng, count, inputs, outputs, labels=True, zeros=0.4):
+    """(x, y) pairs: x with about ``zeros`` of its entries exactly 0."""
+    examples = []
+    for _ in range(count):
+        x = [0.0 if rng.random() < zeros else rng.uniform(-1.0, 1.0)
+             for _ in range(inputs)]
+        if labels:
+            y = rng.randrange(outputs)
+        else:
+            y = [rng.choice([0.0, 1.0, rng.random()]) for _ in range(outputs)]
+        examples.append((x, y))
+    return examples
+
+
+def train_both(layers, data, epochs, batch, eta, test_data=None, seed=7,
+               **kwargs):
+    fast_net, reference = twins(layers, seed, **kwargs)
+    got = fast_net.sgd(data, epochs, batch, eta, test_data=test_data)
+    expected = reference.sgd(data, epochs, batch, eta, test_data=test_data,
+                             reference=True)
+    assert got == expected
+    assert_same_network(fast_net, reference)
+    assert fast_net.to_json() == reference.to_json()
+    return fast_net, got
+
+
+# -- random small networks -------------------------------------------------
+
+SHAPES = [
+    [3, 4, 2],          # one hidden layer
+    [6, 5, 3, 4],       # two hidden layers
+    [5, 3],             # no hidden layer: the first layer is the output
+    [2, 1, 1],          # one neuron per layer
+    [9, 40, 10],        # wider than _group's 30: one input at a time
+    [7, 2, 3, 2, 2],    # three hidden layers
+]
+
+
+@pytest.mark.parametrize("layers", SHAPES, ids=str)
+@pytest.mark.parametrize("labels", [True, False], ids=["labels", "lists"])
+def test_random_networks_train_to_the_same_bits(layers, labels):
+    rng = random.Random(sum_of(layers))
+    data = random_examples(rng, 23, layers[0], layers[-1], labels)
+    test = random_examples(rng, 9, layers[0], layers[-1], labels)
+    # 23 examples in mini-batches of 4: the last one has 3.
+    _, history = train_both(layers, data, 3, 4, 3.0, test_data=test)
+    assert [h["total"] for h in history] == [9, 9, 9]
+
+
+def sum_of(values):
+    total = 0
+    for value in values:
+        total += value
+    return total
+
+
+@pytest.mark.parametrize("batch", [1, 5, 23, 50])
+def test_any_mini_batch_size(batch):
+    rng = random.Random(batch)
+    data = random_examples(rng, 23, 8, 3)
+    train_both([8, 6, 3], data, 2, batch, 1.5)
+
+
+def test_dense_inputs_and_inputs_of_every_count_modulo_the_group():
+    # The first layer takes 4 inputs at a time, then the rest one by one:
+    # inputs with 0..9 non-zero values cover every remainder.
+    rng = random.Random(3)
+    data = []
+    for count in range(10):
+        x = [0.0] * 9
+        for k in rng.sample(range(9), count):
+            x[k] = rng.uniform(-2.0, 2.0)
+        data.append((x, count % 3))
+    train_both([9, 5, 3], data, 4, 3, 2.0)
+    train_both([9, 5, 3], [([1.5] * 9, 1)] * 6, 2, 4, 2.0)
+
+
+def test_int_and_fraction_inputs_and_targets_are_float_arithmetic():
+    # The reference multiplies float weights by int or Fraction inputs, and
+    # Python turns those into floats first: the fast path does the same.
+    data = [([1, 0, fractions.Fraction(1, 3)], [1, fractions.Fraction(2, 7)]),
+            ([0, 2, 0], [0, 1]), ([fractions.Fraction(5, 2), 0, 1], 1)]
+    train_both([3, 3, 2], data, 3, 2, 3.0)
+
+
+@pytest.mark.parametrize("eta", [3, fractions.Fraction(7, 3), 0.0, -0.5,
+                                 -0.0], ids=repr)
+def test_eta_int_fraction_zero_and_negative(eta):
+    # A negative rate (and -0.0) would turn a -0.0 weight into +0.0 in the
+    # reference even where the gradient is 0: every column is updated then.
+    rng = random.Random(11)
+    data = random_examples(rng, 12, 4, 2, zeros=0.6)
+    w = [[[-0.0, 0.5, -0.25, 1.0], [0.75, -0.0, -0.0, 2.0]],
+         [[0.5, -0.5], [-0.0, 1.0]]]
+    b = [[[0.0], [-0.0]], [[0.25], [-0.0]]]
+    train_both([4, 2, 2], data, 2, 5, eta, w=w, b=b)
+
+
+def test_exp_overflow_gives_the_reference_zero():
+    # z far below -709.78: math.exp(-z) overflows, sigmoid is 0.0.
+    w = [[[-1000.0, 2.0], [0.5, 800.0]], [[-900.0, 1.0]]]
+    b = [[[0.0], [-1.0]], [[0.5]]]
+    data = [([1.0, 0.0], [1.0]), ([0.0, -1.0], [0.0]), ([1.0, 1.0], [1.0])]
+    train_both([2, 2, 1], data, 2, 2, 0.5, w=w, b=b)
+
+
+def test_zero_pixels_skipped_and_signs_of_zero_kept():
+    # Weights and biases of exactly -0.0 and an all-zero input: the skipped
+    # products are zeros whose sign no sum and no sigmoid can see.
+    w = [[[-0.0, -0.0, 1.0], [0.0, -0.0, -0.0]], [[-0.0, -0.0]]]
+    b = [[[-0.0], [0.0]], [[-0.0]]]
+    data = [([0.0, 0.0, 0.0], [0.0]), ([0.0, -0.0, 0.0], [1.0]),
+            ([0.0, 0.0, 1.0], [1.0])]
+    train_both([3, 2, 1], data, 3, 2, 0.25, w=w, b=b)
+    train_both([3, 2, 1], data, 3, 2, -0.25, w=w, b=b)
+
+
+def test_non_float_parameters_train_with_the_reference():
+    # Fraction parameters make the reference's arithmetic exact rationals;
+    # the fast path hands such networks to the reference.
+    w = [[[fractions.Fraction(1, 2), 1]], [[2]]]
+    b = [[[0]], [[fractions.Fraction(-1, 4)]]]
+    net = Network([2, 1, 1], w=w, b=b)
+    assert not fast.supports(net)
+    data = [([1, 0], [1]), ([0, 1], [0])]
+    train_both([2, 1, 1], data, 2, 1, 1, w=w, b=b)
+
+
+def test_overflowing_parameters_fall_back_and_match_nan_for_nan(
+        monkeypatch):
+    # An absurd rate drives parameters to inf and NaN: where the fast path
+    # would skip inf * 0.0 (a NaN) it rewinds the epoch to the reference.
+    rewound = []
+    real = fast._reference_epochs
+
+    def spy(net, training_data, first, *rest):
+        rewound.append(first)
+        return real(net, training_data, first, *rest)
+    monkeypatch.setattr(fast, "_reference_epochs", spy)
+    data = [([0.0, 1e300], [1e300]), ([1.0, 0.0], [-1e300]),
+            ([0.0, 1.0], [0.0])]
+    fast_net, reference = twins([2, 3, 1], 5)
+    progress = []
+    got = fast_net.sgd(data, 3, 1, 1e300,
+                       on_progress=lambda *done: progress.append(done))
+    expected = reference.sgd(data, 3, 1, 1e300, reference=True)
+    assert rewound == [0]
+    assert got == expected
+    assert_same_network(fast_net, reference)
+    assert not fast.supports(fast_net)
+    # epoch 0 twice (fast, then reference), then epochs 1 and 2
+    assert len(progress) == 4 * 3
+
+
+def test_every_epoch_calls_on_epoch_with_the_reference_parameters():
+    rng = random.Random(5)
+    data = random_examples(rng, 20, 5, 3)
+    seen = {True: [], False: []}
+    for reference in (True, False):
+        net = Network([5, 4, 3], seed=2)
+
+        def on_epoch(result, net=net, reference=reference):
+            seen[reference].append((dict(result), net.to_json()))
+        net.sgd(data, 3, 6, 2.0, test_data=data[:7], on_epoch=on_epoch,
+                reference=reference)
+    assert seen[False] == seen[True]
+    assert [r["epoch"] for r, _ in seen[True]] == [0, 1, 2]
+
+
+def test_interrupt_leaves_the_last_finished_mini_batch():
+    rng = random.Random(8)
+    data = random_examples(rng, 30, 6, 2)
+    states = {}
+    for reference in (True, False):
+        net = Network([6, 3, 2], seed=4)
+        calls = []
+
+        def on_progress(done, total, calls=calls):
+            calls.append((done, total))
+            if len(calls) == 9:  # epoch 1, after its 4th mini-batch of 7
+                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            net.sgd(data, 5, 7, 3.0, on_progress=on_progress,
+                    reference=reference)
+        states[reference] = (calls, net.to_json())
+    assert states[False] == states[True]
+    calls = states[True][0]
+    assert calls[:5] == [(7, 30), (14, 30), (21, 30), (28, 30), (30, 30)]
+
+
+def test_predictions_are_predict():
+    rng = random.Random(9)
+    for layers in SHAPES:
+        net = Network(layers, seed=1)
+        data = random_examples(rng, 15, layers[0], layers[-1])
+        assert net.predictions(data) == [net.predict(x) for x, _ in data]
+
+
+def test_bad_examples_raise_as_the_reference():
+    net = Network([3, 2, 2], seed=0)
+    with pytest.raises(ShapeError, match="got 2 inputs"):
+        net.sgd([([1.0, 0.0], 1)], 1, 1, 1.0)
+    with pytest.raises(ValueError, match="label 2 is out of range"):
+        net.sgd([([1.0, 0.0, 1.0], 2)], 1, 1, 1.0)
+    with pytest.raises(ShapeError, match="y has 3 values"):
+        net.sgd([([1.0, 0.0, 1.0], [1, 0, 0])], 1, 1, 1.0)
+
+
+def test_jobs_above_one_is_refused_clearly():
+    net = Network([3, 2, 2], seed=0)
+    with pytest.raises(ValueError, match="jobs=2"):
+        net.sgd([([1.0, 0.0, 1.0], 1)], 1, 1, 1.0, jobs=2)
+    with pytest.raises(ValueError, match="jobs must be"):
+        net.predictions([([1.0, 0.0, 1.0], 1)], jobs=0)
+
+
+# -- real MNIST --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def digits():
+    return mnist.load(train_limit=300, test_limit=100)
+
+
+def test_mnist_dataset_trains_to_the_same_bits(digits):
+    training, test = digits
+    net, history = train_both([784, 30, 10], training, 1, 10, 3.0,
+                              test_data=test, seed=12)
+    # The same run from a list of (x, y) pairs (the generic reader).
+    listed = Network([784, 30, 10], seed=12)
+    assert listed.sgd(list(training), 1, 10, 3.0,
+                      test_data=list(test)) == history
+    assert listed.to_json() == net.to_json()
+    # Regression value pinned from purenn 0.1.0 (fast and reference paths
+    # agreeing, CPython 3.11.7) on 2026-11-26: CI checks every version gives
+    # these bits.
+    digest = hashlib.sha256(net.to_json().encode("ascii")).hexdigest()
+    assert (history, digest[:16]) == (
+        [{"epoch": 0, "correct": 26, "total": 100}], "bd708f43428eb6f5")
+
+
+def test_mnist_predictions_are_predict(digits):
+    _, test = digits
+    net = Network([784, 16, 10], seed=3)
+    assert net.predictions(test) == [net.predict(x) for x, _ in test]
+    assert net.evaluate(test) == net.evaluate(list(test))
+
+
+# -- the generator -------------------------------------------------------------
+
+def test_generated_code_is_cached_and_compiles_for_every_shape():
+    for layers in SHAPES + [[784, 30, 10], [1, 1]]:
+        space = _codegen.build(layers)
+        assert callable(space["train_batch"]) and callable(space["predict"])
+    assert fast._functions([3, 4, 2]) is fast._functions((3, 4, 2))
+
+
+def test_generated_code_groups_inputs_and_keeps_hot_names_first():
+    text = _codegen.source([784, 30, 10])
+    assert "z1_0 = z1_0 + w0_0 * x0 + w1_0 * x1 + w2_0 * x2 + w3_0 * x3" \
+        in text
+    code = _codegen.build([784, 30, 10])["train_batch"].__code__
+    # the first layer's inner loop reads locals numbered below 256
+    for name in ["w3_29", "z1_29", "x3", "k3"]:
+        assert code.co_varnames.index(name) < 256
+    assert _codegen._group(30) == 4 and _codegen._group(100) == 1
+
+
+def test_shapes_too_large_to_unroll_use_the_reference(monkeypatch):
+    monkeypatch.setattr(_codegen, "MAX_TERMS", 5)
+    net = Network([3, 2, 3], seed=0)
+    assert not fast.supports(net)
+    data = [([1.0, 0.0, 1.0], 1), ([0.0, 1.0, 0.0], 2)]
+    train_both([3, 2, 3], data, 2, 1, 1.0)

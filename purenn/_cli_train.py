@@ -293,8 +293,9 @@ class _TrainReport(object):
         elif self.finished_epoch is not None:
             kept.append("nothing saved (no --save)")
         if self.args.log is not None and self.log_lines:
-            kept.append("{} has epochs 0-{}".format(self.args.log,
-                                                    len(self.log_lines) - 1))
+            last = len(self.log_lines) - 1
+            kept.append("{} has epoch{}".format(
+                self.args.log, " 0" if last == 0 else "s 0-{}".format(last)))
         return where + ("; " + "; ".join(kept) if kept else "")
 
 

@@ -303,7 +303,7 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     history = []
     params = _params_of(net)
     for epoch in range(epochs):
-        rng_state = net.rng.getstate()
+        shuffle_state = net.shuffle_state()
         start_params = params
         order = net.epoch_order(n)
         try:
@@ -320,7 +320,7 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
         if not _all_finite_params(params):
             # See the module docstring: redo this epoch by the reference.
             _store(net, start_params)
-            net.rng.setstate(rng_state)
+            net.set_shuffle_state(shuffle_state)
             return _reference_epochs(net, training_data, epoch, epochs,
                                      mini_batch_size, eta, test_data,
                                      on_epoch, on_progress, history)

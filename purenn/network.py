@@ -166,6 +166,7 @@ class Network:
                                         lambda l: self.layers[l - 1])
         self.z = [None]
         self.a = []
+        self.example_order = []
 
     # -- the primer's two passes ------------------------------------------
 
@@ -289,16 +290,30 @@ class Network:
                     if guess == _label(y)])
 
     def epoch_order(self, n):
-        """Return this epoch's order of the ``n`` training examples.
+        """Shuffle the order of the ``n`` training examples; return a copy.
 
-        ``self.rng.shuffle`` of ``range(n)``: the permutation network.py gets
-        from ``random.shuffle(training_data)`` on a list of n examples after
-        ``random.seed(S)`` when ``self.rng`` was seeded with S and has drawn
-        nothing else.
+        As network.py's ``random.shuffle(training_data)`` at the start of
+        every epoch: one list, ``self.example_order``, is shuffled in place
+        with ``self.rng`` epoch after epoch, so each epoch's order is the last
+        one shuffled again.  It starts as ``0 .. n-1`` (and starts again if
+        ``n`` changes).  After ``random.seed(S)``, network.py visits its
+        examples in these orders when ``self.rng`` was seeded with S and has
+        drawn nothing else (a network loaded from a file, say).
         """
-        order = list(range(n))
-        self.rng.shuffle(order)
-        return order
+        if len(self.example_order) != n:
+            self.example_order = list(range(n))
+        self.rng.shuffle(self.example_order)
+        return list(self.example_order)
+
+    def shuffle_state(self):
+        """Return what ``set_shuffle_state`` needs to replay the shuffles."""
+        return self.rng.getstate(), list(self.example_order)
+
+    def set_shuffle_state(self, state):
+        """Restore the generator and example order of ``shuffle_state()``."""
+        rng_state, order = state
+        self.rng.setstate(rng_state)
+        self.example_order = list(order)
 
     def sgd(self, training_data, epochs, mini_batch_size, eta, test_data=None,
             on_epoch=None, on_progress=None, reference=False, jobs=1):

@@ -109,13 +109,14 @@ def _tiny_data():
 
 
 # Regression values pinned from purenn 0.1.0 on 2026-11-26 (CPython 3.11.7,
-# checked identical under 3.6.15, 3.8.18, 3.12.1 and 3.13.0): not derived by
-# hand.  Network([4, 5, 3], seed=1), sgd(_tiny_data(), epochs=3,
+# checked identical under 3.6.15 and 3.13.0, fast and reference paths), after
+# the epoch order became network.py's (each epoch reshuffles the last
+# order): not derived by hand.  Network([4, 5, 3], seed=1), sgd(_tiny_data(), epochs=3,
 # mini_batch_size=4, eta=3.0, test_data=_tiny_data()).
 TRAINING_REGRESSION = {
-    "correct": [12, 16, 14],
+    "correct": [12, 9, 13],
     "model_sha256":
-        "ec9b0002c6bd7ed7cee69908f1be76569a5b5e2c69f1cf2705212e7b6a62a6a1",
+        "ec27face83d90396aa3406a8f125bfe902da55a130af4e0f721716b193645510",
 }
 
 

@@ -122,10 +122,6 @@ def test_mini_batch_step_is_the_average_of_per_example_gradients():
     assert_same_bits(net.biases, expected_b)
 
 
-@pytest.mark.xfail(strict=True, reason="Network.epoch_order shuffles a fresh "
-                   "range(n) every epoch; network.py shuffles its already "
-                   "shuffled list, so epochs after the first differ (reported "
-                   "to the lead; the fix is in network.py and fast.py)")
 def test_epoch_order_is_network_py_shuffle():
     # network.py: random.seed(S) (Python's random), then
     # random.shuffle(training_data) every epoch, on the list as the previous
@@ -145,8 +141,8 @@ def test_first_epoch_order_is_network_py_shuffle():
     examples = list(range(37))
     random.seed(99)
     random.shuffle(examples)
-    net = Network.__new__(Network)
-    net.rng = random.Random(99)
+    net = Network([2, 2], b=[[[0.0], [0.0]]], w=[[[0.0, 0.0], [0.0, 0.0]]],
+                  seed=99)
     assert net.epoch_order(37) == examples
 
 

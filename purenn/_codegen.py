@@ -27,6 +27,7 @@ True
 [0]
 """
 import collections
+import itertools
 import math
 
 from purenn.primer import sigmoid
@@ -37,6 +38,9 @@ __all__ = ["source", "build", "MAX_TERMS"]
 # generated code gets too large to compile quickly; purenn.fast then falls
 # back to the reference path.
 MAX_TERMS = 40000
+
+# The first layer's weight gradient is summed this many examples at a time.
+_GROUP_SUMS = 4
 
 
 def _names(prefix, count):
@@ -153,7 +157,8 @@ def _train(code, layers):
     n = layers
     last = len(n) - 1
     code("def train_batch(batch, params, rate, skip_zero_columns,"
-         " exp=exp, sig=sig, defaultdict=defaultdict, n0={}):".format(n[0]))
+         " exp=exp, sig=sig, defaultdict=defaultdict, consume=consume,"
+         " append=list.append, repeat=repeat):")
     code.depth += 1
     _head(code, n)
     for l in range(1, last + 1):
@@ -190,36 +195,12 @@ def _train(code, layers):
     # each example's deltas under the inputs it touches, to add them up
     # input by input (in example order) after the loop.
     code("delta = {}".format(_tuple("d1_{}".format(j) for j in range(n[1]))))
-    code("for k, x in zip(idx, vals):")
-    code("    touched[k].append((delta, x))")
+    # touched[k].append((delta, x)) for every non-zero input, in C.
+    code("consume(map(append, map(touched.__getitem__, idx),"
+         " zip(repeat(delta), vals)))")
     code.depth -= 1
     # Updates, after every example of the mini-batch: w - rate * sum.
-    code("W1 = list(W1)")
-    code("for k, pairs in touched.items():")
-    code.depth += 1
-    code("{} = 0.0".format(" = ".join("s{}".format(j) for j in range(n[1]))))
-    code("for delta, x in pairs:")
-    code.depth += 1
-    _unpack(code, "d", n[1], "delta")
-    for j in range(n[1]):
-        code("s{0} += d{0} * x".format(j))
-    code.depth -= 1
-    _unpack(code, "w", n[1], "W1[k]")
-    code("W1[k] = {}".format(_tuple(
-        "w{0} - rate * s{0}".format(j) for j in range(n[1]))))
-    code.depth -= 1
-    # Inputs that were 0 in every example have sums of exactly +0.0, and
-    # w - rate * 0.0 is w unless rate is negative (or -0.0): see purenn.fast.
-    code("if not skip_zero_columns:")
-    code.depth += 1
-    code("for k in range(n0):")
-    code.depth += 1
-    code("if k not in touched:")
-    code.depth += 1
-    _unpack(code, "w", n[1], "W1[k]")
-    code("W1[k] = {}".format(_tuple(
-        "w{} - rate * 0.0".format(j) for j in range(n[1]))))
-    code.depth -= 3
+    code("W1 = update_first(W1, touched, rate, skip_zero_columns)")
     for l in range(2, last + 1):
         code("rows = []")
         code("for j, row in enumerate(W{}):".format(l))
@@ -243,6 +224,78 @@ def _train(code, layers):
             "b{0}_{1} - rate * g{0}_{1}".format(l, j) for j in range(n[l]))))
     code("return {}".format(_tuple(
         "W{0}, B{0}".format(l) for l in range(1, last + 1))))
+    code.depth -= 1
+
+
+def _weighted_sum(start, group, j):
+    """``start + d0_j * x0 + d1_j * x1 + ...``, added left to right."""
+    return " + ".join([start] + ["d{0}_{1} * x{0}".format(g, j)
+                                 for g in range(group)])
+
+
+def _update_first(code, layers):
+    """Emit ``update_first``: the first layer's w - rate * sum(d * x).
+
+    ``touched`` maps each input k that was non-zero in the mini-batch to its
+    ``(delta, x)`` pairs in example order.  The sum over up to four pairs is
+    one expression; longer lists are added four pairs at a time.
+    """
+    width = layers[1]
+    code("def update_first(W1, touched, rate, skip_zero_columns, n0={}):"
+         .format(layers[0]))
+    code.depth += 1
+    code("W1 = list(W1)")
+    code("for k, pairs in touched.items():")
+    code.depth += 1
+    _unpack(code, "w", width, "W1[k]")
+    code("count = len(pairs)")
+    for count in range(1, _GROUP_SUMS + 1):
+        code("{} count == {}:".format("if" if count == 1 else "elif", count))
+        code.depth += 1
+        code("{}, = pairs".format(", ".join(
+            "(d{0}, x{0})".format(g) for g in range(count))))
+        for g in range(count):
+            _unpack(code, "d{}_".format(g), width, "d{}".format(g))
+        code("W1[k] = {}".format(_tuple(
+            "w{} - rate * ({})".format(j, _weighted_sum("0.0", count, j))
+            for j in range(width))))
+        code.depth -= 1
+    code("else:")
+    code.depth += 1
+    code("{} = 0.0".format(" = ".join("s{}".format(j) for j in range(width))))
+    code("it = iter(pairs)")
+    code("for {} in zip({}):".format(
+        ", ".join("(d{0}, x{0})".format(g) for g in range(_GROUP_SUMS)),
+        ", ".join(["it"] * _GROUP_SUMS)))
+    code.depth += 1
+    for g in range(_GROUP_SUMS):
+        _unpack(code, "d{}_".format(g), width, "d{}".format(g))
+    for j in range(width):
+        code("s{0} = {1}".format(j, _weighted_sum("s{}".format(j),
+                                                  _GROUP_SUMS, j)))
+    code.depth -= 1
+    code("for d0, x0 in pairs[count - count % {}:]:".format(_GROUP_SUMS))
+    code.depth += 1
+    _unpack(code, "d0_", width, "d0")
+    for j in range(width):
+        code("s{0} += d0_{0} * x0".format(j))
+    code.depth -= 1
+    code("W1[k] = {}".format(_tuple(
+        "w{0} - rate * s{0}".format(j) for j in range(width))))
+    code.depth -= 2
+    # Inputs that were 0 in every example have sums of exactly +0.0, and
+    # w - rate * 0.0 is w unless rate is negative (or -0.0): see purenn.fast.
+    code("if not skip_zero_columns:")
+    code.depth += 1
+    code("for k in range(n0):")
+    code.depth += 1
+    code("if k not in touched:")
+    code.depth += 1
+    _unpack(code, "w", width, "W1[k]")
+    code("W1[k] = {}".format(_tuple(
+        "w{} - rate * 0.0".format(j) for j in range(width))))
+    code.depth -= 3
+    code("return W1")
     code.depth -= 1
 
 
@@ -276,6 +329,8 @@ def source(layers):
     params without changing the old ones.
     """
     code = _Code()
+    _update_first(code, list(layers))
+    code("")
     _train(code, list(layers))
     code("")
     _predict(code, list(layers))
@@ -285,7 +340,10 @@ def source(layers):
 def build(layers):
     """Compile ``source(layers)`` and return its namespace (a dict)."""
     namespace = {"exp": math.exp, "sig": sigmoid,
-                 "defaultdict": collections.defaultdict}
+                 "defaultdict": collections.defaultdict,
+                 # consume(iterator) runs it to the end, in C
+                 "consume": collections.deque(maxlen=0).extend,
+                 "repeat": itertools.repeat}
     exec(compile(source(layers), "<purenn.fast {}>".format(
         list(layers)), "exec"), namespace)
     return namespace

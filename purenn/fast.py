@@ -75,7 +75,9 @@ def _gc_paused():
     """Pause the cyclic garbage collector (this code makes no cycles).
 
     A mini-batch allocates thousands of small tuples; each 700 of them would
-    start a collection that finds nothing, about a tenth of the time.
+    start a collection that finds nothing, about a tenth of the time.  The
+    callbacks of ``sgd`` run with the collector paused too; it is restored
+    when training ends or stops.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -178,9 +180,14 @@ def _sparse(x, size, columns):
 
 class _Reader:
     """Turn examples of a data set into the ``(idx, vals[, target])`` the
-    generated code takes."""
+    generated code takes.
 
-    def __init__(self, data, layers):
+    With ``keep=True`` an MNIST Dataset's non-zero pixels are found once:
+    per image a tuple of their positions (shared int objects, about 1.2 kB)
+    and the bytes of their values; a mini-batch then only looks up floats.
+    """
+
+    def __init__(self, data, layers, keep=False):
         self.data = data
         self.size = layers[0]
         self.outputs = layers[-1]
@@ -192,6 +199,19 @@ class _Reader:
             target[label] = 1.0
             self.one_hot.append(tuple(target))
         self.dataset = _is_dataset(data, self.size)
+        self.kept = None
+        if self.dataset and keep:
+            self.kept = list(self._find_non_zero(range(len(data))))
+
+    def _find_non_zero(self, indexes):
+        """Yield ``(idx, values)`` of image ``i``'s non-zero pixels."""
+        size, columns, images = self.size, self.columns, self.data.images
+        for i in indexes:
+            pixels = images[i * size:(i + 1) * size]
+            # compress() keeps the columns whose pixel byte is not 0;
+            # translate() deletes the zero bytes, leaving their values.
+            yield (tuple(_compress(columns, pixels)),
+                   pixels.translate(None, b"\0"))
 
     def target(self, y):
         if type(y) is int and 0 <= y < self.outputs:
@@ -203,13 +223,13 @@ class _Reader:
         """Yield ``(idx, vals)`` for the examples at ``indexes``."""
         size, columns = self.size, self.columns
         if self.dataset:
-            images, scale = self.data.images, _SCALE
-            for i in indexes:
-                pixels = images[i * size:(i + 1) * size]
-                # compress() keeps the columns whose pixel byte is not 0;
-                # translate() deletes the zero bytes, leaving their values.
-                yield (list(_compress(columns, pixels)),
-                       [scale[v] for v in pixels.translate(None, b"\0")])
+            scale = _SCALE
+            if self.kept is not None:
+                found = map(self.kept.__getitem__, indexes)
+            else:
+                found = self._find_non_zero(indexes)
+            for idx, values in found:
+                yield idx, [scale[v] for v in values]
         else:
             data = self.data
             for i in indexes:
@@ -259,14 +279,17 @@ def predictions(net, data, jobs=1):
     _check_jobs(jobs)
     if not supports(net):
         return [net.predict(x) for x, _ in data]
-    return _predict(net, _params_of(net), data)
+    return _predict(_Reader(data, net.layers), _params_of(net))
 
 
-def _predict(net, params, data):
-    reader = _Reader(data, net.layers)
-    predict = _functions(net.layers)["predict"]
+def _predict(reader, params, pause=True):
+    predict = _functions([reader.size] + [len(b) for b in params[1::2]])
+    if not pause:
+        return predict["predict"](reader.inputs(range(len(reader.data))),
+                                  params)
     with _gc_paused():
-        return predict(reader.inputs(range(len(data))), params)
+        return predict["predict"](reader.inputs(range(len(reader.data))),
+                                  params)
 
 
 def _check_jobs(jobs):
@@ -296,10 +319,21 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
                                  mini_batch_size, eta, test_data, on_epoch,
                                  on_progress, [])
     train_batch = _functions(net.layers)["train_batch"]
-    reader = _Reader(training_data, net.layers)
-    test_labels = None
+    reader = _Reader(training_data, net.layers, keep=True)
+    test_reader = test_labels = None
     if test_data is not None:
-        test_labels = _Reader(test_data, net.layers).labels()
+        test_reader = _Reader(test_data, net.layers, keep=True)
+        test_labels = test_reader.labels()
+    with _gc_paused():
+        return _fast_epochs(net, training_data, epochs, mini_batch_size, eta,
+                            test_data, on_epoch, on_progress, reader,
+                            test_reader, test_labels, train_batch)
+
+
+def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
+                 on_epoch, on_progress, reader, test_reader, test_labels,
+                 train_batch):
+    n = len(training_data)
     history = []
     params = _params_of(net)
     for epoch in range(epochs):
@@ -310,9 +344,8 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
             for start in range(0, n, mini_batch_size):
                 indexes = order[start:start + mini_batch_size]
                 rate = _rate_of(eta, len(indexes))
-                with _gc_paused():
-                    params = train_batch(reader.batch(indexes), params, rate,
-                                         math.copysign(1.0, rate) > 0)
+                params = train_batch(reader.batch(indexes), params, rate,
+                                     math.copysign(1.0, rate) > 0)
                 if on_progress is not None:
                     on_progress(min(start + mini_batch_size, n), n)
         finally:
@@ -326,7 +359,7 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
                                      on_epoch, on_progress, history)
         result = {"epoch": epoch, "correct": None, "total": None}
         if test_data is not None:
-            guesses = _predict(net, params, test_data)
+            guesses = _predict(test_reader, params, pause=False)
             result["correct"] = len([1 for guess, label
                                      in zip(guesses, test_labels)
                                      if guess == label])

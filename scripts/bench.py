@@ -1,0 +1,281 @@
+"""Benchmark purenn's fast path against the same algorithm in numpy.
+
+One command, one run, the same MNIST examples for both:
+
+    python scripts/bench.py               # this Python
+    python scripts/bench.py --python      # every pyenv CPython 3.6-3.13, a table
+
+Measures, for the [784, 30, 10] network with mini-batches of 10 and eta 3.0
+(the defaults of ``purenn train``), several repetitions each, reporting
+medians:
+
+* purenn's training time per 10,000 examples (the epochs of one
+  ``Network.sgd`` call over --train examples, shuffling included) and its
+  evaluation time per 10,000 test images (the evaluation after each epoch);
+* the same two with network.py's algorithm written in numpy below (one
+  backprop per example, summed per mini-batch), when numpy is importable;
+* the ratios purenn / numpy, peak RSS of the purenn part (measured before
+  numpy is imported) and the Python version.
+
+This machine may set OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which slow a
+current numpy down; the script re-runs itself without them (for itself
+only: tests and CI keep them).
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from purenn import Network, mnist  # noqa: E402
+
+LAYERS = [784, 30, 10]
+BATCH = 10
+ETA = 3.0
+SLOW_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def peak_rss_mb():
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_purenn(training, test, repeat):
+    net = Network(LAYERS, seed=0)
+    start_w = [[list(row) for row in w] for w in net.weights]
+    start_b = [[list(row) for row in b] for b in net.biases]
+    # One sgd call of `repeat` epochs with test data, as `purenn train` runs
+    # them.  Training lasts from the end of the previous epoch (from the
+    # call, for the first: it also finds the non-zero pixels and generates
+    # the code) to the epoch's last on_progress; evaluation from there to
+    # on_epoch.
+    train, evaluate = [], []
+    marks = {"epoch_end": time.perf_counter()}
+
+    def on_progress(done, total):
+        if done == total:
+            marks["trained"] = time.perf_counter()
+
+    def on_epoch(result):
+        now = time.perf_counter()
+        train.append(marks["trained"] - marks["epoch_end"])
+        evaluate.append(now - marks["trained"])
+        marks["epoch_end"] = time.perf_counter()
+
+    net.sgd(training, repeat, BATCH, ETA, test_data=test,
+            on_progress=on_progress, on_epoch=on_epoch)
+    return train, evaluate, (start_w, start_b)
+
+
+def bench_numpy(training, test, repeat, start):
+    """network.py's SGD in numpy, on the same examples, timed the same way."""
+    import numpy as np
+
+    def as_arrays(data):
+        pixels = np.frombuffer(data.images, dtype=np.uint8)
+        images = (pixels.reshape(len(data), LAYERS[0], 1) / 255.0)
+        return [(images[i], data.labels[i]) for i in range(len(data))]
+
+    # network.py's training targets are one-hot 10x1 columns, its test
+    # targets plain labels.
+    targets = [np.eye(LAYERS[-1])[:, [label]] for label in range(LAYERS[-1])]
+    train_set = [(x, targets[label]) for x, label in as_arrays(training)]
+    test_set = as_arrays(test)
+    weights = [np.array(w) for w in start[0]]
+    biases = [np.array(b) for b in start[1]]
+
+    def sigmoid(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def sigmoid_prime(z):
+        return sigmoid(z) * (1 - sigmoid(z))
+
+    def backprop(x, y):
+        # As network.py: keep every z, sigmoid_prime(z) from z.
+        activation, activations, zs = x, [x], []
+        for b, w in zip(biases, weights):
+            z = np.dot(w, activation) + b
+            zs.append(z)
+            activation = sigmoid(z)
+            activations.append(activation)
+        delta = (activations[-1] - y) * sigmoid_prime(zs[-1])
+        nabla_b, nabla_w = [delta], [np.dot(delta, activations[-2].T)]
+        for l in range(2, len(LAYERS)):
+            delta = np.dot(weights[-l + 1].T, delta) * sigmoid_prime(zs[-l])
+            nabla_b.insert(0, delta)
+            nabla_w.insert(0, np.dot(delta, activations[-l - 1].T))
+        return nabla_b, nabla_w
+
+    def update(mini_batch):
+        sum_b = [np.zeros(b.shape) for b in biases]
+        sum_w = [np.zeros(w.shape) for w in weights]
+        for x, y in mini_batch:
+            delta_b, delta_w = backprop(x, y)
+            sum_b = [s + d for s, d in zip(sum_b, delta_b)]
+            sum_w = [s + d for s, d in zip(sum_w, delta_w)]
+        rate = ETA / len(mini_batch)
+        weights[:] = [w - rate * s for w, s in zip(weights, sum_w)]
+        biases[:] = [b - rate * s for b, s in zip(biases, sum_b)]
+
+    def epoch(rng):
+        order = list(range(len(train_set)))
+        rng.shuffle(order)
+        shuffled = [train_set[i] for i in order]
+        for start_at in range(0, len(shuffled), BATCH):
+            update(shuffled[start_at:start_at + BATCH])
+
+    def evaluate():
+        correct = 0
+        for x, label in test_set:
+            a = x
+            for b, w in zip(biases, weights):
+                a = sigmoid(np.dot(w, a) + b)
+            correct += int(np.argmax(a)) == label
+        return correct
+
+    import random
+    rng = random.Random(0)
+    update(train_set[:BATCH])
+    train, evaluate_times = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        epoch(rng)
+        train.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        evaluate()
+        evaluate_times.append(time.perf_counter() - started)
+    return train, evaluate_times
+
+
+def measure(args):
+    training, test = mnist.load(train_limit=args.train, test_limit=args.test)
+    per_train = 10000 / len(training)
+    per_test = 10000 / len(test)
+    train, evaluate, start = bench_purenn(training, test, args.repeat)
+    result = {
+        "python": platform.python_version(),
+        "examples": [len(training), len(test)],
+        "repeat": args.repeat,
+        "purenn_train": statistics.median(train) * per_train,
+        "purenn_eval": statistics.median(evaluate) * per_test,
+        "purenn_peak_rss_mb": round(peak_rss_mb(), 1),
+        "numpy": None,
+    }
+    try:
+        import numpy
+    except ImportError:
+        result["numpy_note"] = "numpy is not importable here: skipped"
+        return result
+    np_train, np_eval = bench_numpy(training, test, args.repeat, start)
+    result["numpy"] = numpy.__version__
+    result["numpy_train"] = statistics.median(np_train) * per_train
+    result["numpy_eval"] = statistics.median(np_eval) * per_test
+    result["train_ratio"] = result["purenn_train"] / result["numpy_train"]
+    result["eval_ratio"] = result["purenn_eval"] / result["numpy_eval"]
+    return result
+
+
+def report(result):
+    print("Python {}, [784, 30, 10], mini-batch {}, eta {}: {} training and "
+          "{} test examples, median of {}".format(
+              result["python"], BATCH, ETA, result["examples"][0],
+              result["examples"][1], result["repeat"]))
+    print("  purenn  train {:7.3f} s / 10k examples   evaluate {:6.3f} s / "
+          "10k images".format(result["purenn_train"], result["purenn_eval"]))
+    if result["numpy"] is None:
+        print("  numpy   " + result["numpy_note"])
+    else:
+        print("  numpy   train {:7.3f} s / 10k examples   evaluate {:6.3f} s"
+              " / 10k images   (numpy {})".format(
+                  result["numpy_train"], result["numpy_eval"],
+                  result["numpy"]))
+        print("  ratio   train {:7.2f}x                  evaluate {:6.2f}x"
+              .format(result["train_ratio"], result["eval_ratio"]))
+    print("  one 60k epoch + 10k evaluation: about {:.1f} s".format(
+        6 * result["purenn_train"] + result["purenn_eval"]))
+    print("  peak RSS of the purenn part: {:.1f} MB".format(
+        result["purenn_peak_rss_mb"]))
+
+
+def pyenv_pythons():
+    root = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout.strip() \
+        or os.path.expanduser("~/.pyenv")
+    found = []
+    versions = os.path.join(root, "versions")
+    for name in os.listdir(versions) if os.path.isdir(versions) else []:
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "3" and \
+                parts[1].isdigit() and 6 <= int(parts[1]) <= 13:
+            found.append(((int(parts[1]), int(parts[2])),
+                          os.path.join(versions, name, "bin", "python")))
+    return [path for _, path in sorted(found)]
+
+
+def table(args):
+    rows = []
+    for python in pyenv_pythons():
+        command = [python, os.path.abspath(__file__), "--json",
+                   "--train", str(args.train), "--test", str(args.test),
+                   "--repeat", str(args.repeat)]
+        done = subprocess.run(command, stdout=subprocess.PIPE,
+                              universal_newlines=True)
+        if done.returncode != 0:
+            print("{}: failed (exit {})".format(python, done.returncode),
+                  file=sys.stderr)
+            continue
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print("| Python | train s/10k | numpy | ratio | evaluate s/10k | numpy "
+          "| ratio | s/epoch (60k + 10k eval) | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        def numpy_cell(key, fmt):
+            return fmt.format(row[key]) if row["numpy"] else "-"
+        print("| {} | {:.2f} | {} | {} | {:.2f} | {} | {} | {:.1f} | {:.0f} |"
+              .format(row["python"], row["purenn_train"],
+                      numpy_cell("numpy_train", "{:.2f}"),
+                      numpy_cell("train_ratio", "{:.1f}x"),
+                      row["purenn_eval"], numpy_cell("numpy_eval", "{:.2f}"),
+                      numpy_cell("eval_ratio", "{:.1f}x"),
+                      6 * row["purenn_train"] + row["purenn_eval"],
+                      row["purenn_peak_rss_mb"]))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train", type=int, default=10000,
+                        help="training examples per repetition "
+                             "(default: 10000)")
+    parser.add_argument("--test", type=int, default=10000,
+                        help="test images per repetition (default: 10000)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="repetitions; medians are reported (default: 5)")
+    parser.add_argument("--python", action="store_true",
+                        help="run under every pyenv CPython 3.6-3.13 and "
+                             "print a table by version")
+    parser.add_argument("--json", action="store_true",
+                        help="print the result as one JSON line")
+    args = parser.parse_args()
+    if any(name in os.environ for name in SLOW_BLAS):
+        env = {k: v for k, v in os.environ.items() if k not in SLOW_BLAS}
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    if args.python:
+        table(args)
+        return 0
+    result = measure(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        report(result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

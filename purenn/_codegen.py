@@ -39,7 +39,8 @@ __all__ = ["source", "build", "MAX_TERMS"]
 # back to the reference path.
 MAX_TERMS = 40000
 
-# The first layer's weight gradient is summed this many examples at a time.
+# The first layer's weight gradient is summed this many examples at a time
+# when an input is non-zero in more examples than _one_expression allows.
 _GROUP_SUMS = 4
 
 
@@ -237,10 +238,14 @@ def _update_first(code, layers):
     """Emit ``update_first``: the first layer's w - rate * sum(d * x).
 
     ``touched`` maps each input k that was non-zero in the mini-batch to its
-    ``(delta, x)`` pairs in example order.  The sum over up to four pairs is
-    one expression; longer lists are added four pairs at a time.
+    ``(delta, x)`` pairs in example order.  The sum over up to 4..10 pairs
+    (depending on the width) is one expression; longer lists are added four
+    pairs at a time.
     """
     width = layers[1]
+    # Up to `longest` pairs are summed in one expression (keeping the
+    # deltas of them all in fewer than 256 locals).
+    longest = max(_GROUP_SUMS, min(10, 240 // width - 1))
     code("def update_first(W1, touched, rate, skip_zero_columns, n0={}):"
          .format(layers[0]))
     code.depth += 1
@@ -249,7 +254,7 @@ def _update_first(code, layers):
     code.depth += 1
     _unpack(code, "w", width, "W1[k]")
     code("count = len(pairs)")
-    for count in range(1, _GROUP_SUMS + 1):
+    for count in range(1, longest + 1):
         code("{} count == {}:".format("if" if count == 1 else "elif", count))
         code.depth += 1
         code("{}, = pairs".format(", ".join(

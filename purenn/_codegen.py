@@ -168,6 +168,8 @@ def _train(code, layers):
     code("touched = defaultdict(list)")
     for l in range(2, last + 1):
         code("A{0} = []; D{0} = []".format(l))
+        # w_l transposed once per mini-batch, for the backward pass.
+        code("W{0}T = list(zip(*W{0}))".format(l))
     code("for idx, vals, t in batch:")
     code.depth += 1
     _forward(code, n)
@@ -177,15 +179,13 @@ def _train(code, layers):
         code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * (a{0}_{1} - t{1})"
              .format(last, j))
     for l in range(last, 1, -1):
-        # dc_da of layer l-1 = w_l^T . d_l, summed over j from the j=0 term.
-        for j in range(n[l]):
-            _unpack(code, "w", n[l - 1], "W{}[{}]".format(l, j))
-            for k in range(n[l - 1]):
-                code("d{0}_{1} {2}= w{1} * d{3}_{4}".format(
-                    l - 1, k, "+" if j else "", l, j))
+        # dc_da of layer l-1 = w_l^T . d_l, summed over j from the j=0 term,
+        # one column of w_l (a row of WlT) at a time; times sigmoid'(z).
         for k in range(n[l - 1]):
-            code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * d{0}_{1}".format(
-                l - 1, k))
+            _unpack(code, "c", n[l], "W{}T[{}]".format(l, k))
+            code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * ({2})".format(
+                l - 1, k, " + ".join("c{0} * d{1}_{0}".format(j, l)
+                                     for j in range(n[l]))))
         code("A{}.append({}); D{}.append({})".format(
             l, _tuple("a{}_{}".format(l - 1, k) for k in range(n[l - 1])),
             l, _tuple("d{}_{}".format(l, j) for j in range(n[l]))))

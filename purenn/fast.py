@@ -313,8 +313,8 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     """
     _check_jobs(jobs)
     n = len(training_data)
-    if not supports(net) or (n and _rate_of(eta, min(mini_batch_size, n))
-                             is None):
+    # eta / 1 is the largest rate any mini-batch can have.
+    if not supports(net) or _rate_of(eta, 1) is None:
         return _reference_epochs(net, training_data, 0, epochs,
                                  mini_batch_size, eta, test_data, on_epoch,
                                  on_progress, [])

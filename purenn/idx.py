@@ -45,10 +45,13 @@ holds or than the caller allows.  A gzip stream is read in chunks of at most
 """
 import array
 import gzip
+import io
 import os
 import struct
 import sys
 import zlib
+
+from purenn.fileio import atomic_write
 
 __all__ = ["IdxError", "IdxArray", "read_idx", "write_idx", "TYPE_NAMES",
            "MAX_DATA_BYTES"]
@@ -369,35 +372,13 @@ def _encode(type_code, items):
     return data.tobytes()
 
 
-def _write_atomically(path, payload, compress):
-    """Write ``payload`` to a temporary file beside ``path``, then rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    base = os.path.basename(path)
-    temp = os.path.join(directory, ".{}.{}.tmp".format(
-        base, os.urandom(6).hex()))
-    # os.open applies the umask to 0o666, as open() would for a new file.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if compress:
-                # mtime=0 and the inner name keep the output reproducible.
-                inner = base[:-3]
-                with gzip.GzipFile(filename=inner, mode="wb", fileobj=out,
-                                   mtime=0) as stream:
-                    for part in payload:
-                        stream.write(part)
-            else:
-                for part in payload:
-                    out.write(part)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.remove(temp)
-        except OSError:
-            pass
-        raise
+def _gzip_bytes(data, inner_name):
+    """Return ``data`` gzip-compressed, reproducibly (mtime 0, fixed name)."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename=inner_name, mode="wb", fileobj=buffer,
+                       mtime=0) as stream:
+        stream.write(data)
+    return buffer.getvalue()
 
 
 def write_idx(path, data, shape=None, type_code=None):
@@ -458,5 +439,8 @@ def write_idx(path, data, shape=None, type_code=None):
     header = struct.pack(">2sBB{}I".format(len(shape)), b"\x00\x00",
                          type_code, len(shape), *shape)
     body = _encode(type_code, items)
-    _write_atomically(os.fspath(path), (header, body),
-                      os.fspath(path).endswith(".gz"))
+    path = os.fspath(path)
+    content = header + body
+    if path.endswith(".gz"):
+        content = _gzip_bytes(content, os.path.basename(path)[:-3])
+    atomic_write(path, content)

@@ -158,7 +158,7 @@ def _train(code, layers):
     n = layers
     last = len(n) - 1
     code("def train_batch(batch, params, rate, skip_zero_columns,"
-         " exp=exp, sig=sig, defaultdict=defaultdict, consume=consume,"
+         " lean=False, exp=exp, sig=sig, defaultdict=defaultdict, consume=consume,"
          " append=list.append, repeat=repeat):")
     code.depth += 1
     _head(code, n)
@@ -201,7 +201,9 @@ def _train(code, layers):
          " zip(repeat(delta), vals)))")
     code.depth -= 1
     # Updates, after every example of the mini-batch: w - rate * sum.
-    code("W1 = update_first(W1, touched, rate, skip_zero_columns)")
+    # update_first_lean: sums without the leading 0.0 (see purenn.fast).
+    code("W1 = (update_first_lean if lean else update_first)"
+         "(W1, touched, rate, skip_zero_columns)")
     for l in range(2, last + 1):
         code("rows = []")
         code("for j, row in enumerate(W{}):".format(l))
@@ -229,25 +231,31 @@ def _train(code, layers):
 
 
 def _weighted_sum(start, group, j):
-    """``start + d0_j * x0 + d1_j * x1 + ...``, added left to right."""
-    return " + ".join([start] + ["d{0}_{1} * x{0}".format(g, j)
-                                 for g in range(group)])
+    """``start + d0_j * x0 + d1_j * x1 + ...``, added left to right.
+
+    With ``start`` None the sum begins with the first product.
+    """
+    terms = ["d{0}_{1} * x{0}".format(g, j) for g in range(group)]
+    return " + ".join(terms if start is None else [start] + terms)
 
 
-def _update_first(code, layers):
-    """Emit ``update_first``: the first layer's w - rate * sum(d * x).
+def _update_first(code, layers, name="update_first", start="0.0"):
+    """Emit ``name``: the first layer's w - rate * sum(d * x).
 
     ``touched`` maps each input k that was non-zero in the mini-batch to its
-    ``(delta, x)`` pairs in example order.  The sum over up to 4..10 pairs
-    (depending on the width) is one expression; longer lists are added four
-    pairs at a time.
+    ``(delta, x)`` pairs in example order.  Up to 4..10 pairs (depending on
+    the width) are summed in one expression; longer lists add the rest four
+    pairs at a time.  The sums begin at ``start`` as the reference's do
+    (0.0); with ``start`` None they begin with the first product, which
+    differs only in the sign of a zero sum (see purenn.fast for when that
+    changes no weight).
     """
     width = layers[1]
     # Up to `longest` pairs are summed in one expression (keeping the
     # deltas of them all in fewer than 256 locals).
     longest = max(_GROUP_SUMS, min(10, 240 // width - 1))
-    code("def update_first(W1, touched, rate, skip_zero_columns, n0={}):"
-         .format(layers[0]))
+    code("def {}(W1, touched, rate, skip_zero_columns, n0={}):"
+         .format(name, layers[0]))
     code.depth += 1
     code("W1 = list(W1)")
     code("for k, pairs in touched.items():")
@@ -262,13 +270,20 @@ def _update_first(code, layers):
         for g in range(count):
             _unpack(code, "d{}_".format(g), width, "d{}".format(g))
         code("W1[k] = {}".format(_tuple(
-            "w{} - rate * ({})".format(j, _weighted_sum("0.0", count, j))
+            "w{} - rate * ({})".format(j, _weighted_sum(start, count, j))
             for j in range(width))))
         code.depth -= 1
     code("else:")
     code.depth += 1
-    code("{} = 0.0".format(" = ".join("s{}".format(j) for j in range(width))))
-    code("it = iter(pairs)")
+    # The first `longest` pairs in one expression, the rest four at a time
+    # and then one at a time: the same left-to-right sum.
+    code("{}, = pairs[:{}]".format(", ".join(
+        "(d{0}, x{0})".format(g) for g in range(longest)), longest))
+    for g in range(longest):
+        _unpack(code, "d{}_".format(g), width, "d{}".format(g))
+    for j in range(width):
+        code("s{0} = {1}".format(j, _weighted_sum(start, longest, j)))
+    code("it = iter(pairs[{}:])".format(longest))
     code("for {} in zip({}):".format(
         ", ".join("(d{0}, x{0})".format(g) for g in range(_GROUP_SUMS)),
         ", ".join(["it"] * _GROUP_SUMS)))
@@ -279,7 +294,8 @@ def _update_first(code, layers):
         code("s{0} = {1}".format(j, _weighted_sum("s{}".format(j),
                                                   _GROUP_SUMS, j)))
     code.depth -= 1
-    code("for d0, x0 in pairs[count - count % {}:]:".format(_GROUP_SUMS))
+    code("for d0, x0 in pairs[count - (count - {}) % {}:]:".format(
+        longest, _GROUP_SUMS))
     code.depth += 1
     _unpack(code, "d0_", width, "d0")
     for j in range(width):
@@ -335,6 +351,8 @@ def source(layers):
     """
     code = _Code()
     _update_first(code, list(layers))
+    code("")
+    _update_first(code, list(layers), "update_first_lean", None)
     code("")
     _train(code, list(layers))
     code("")

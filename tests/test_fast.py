@@ -142,6 +142,50 @@ def test_zero_pixels_skipped_and_signs_of_zero_kept():
     train_both([3, 2, 1], data, 3, 2, -0.25, w=w, b=b)
 
 
+def test_lean_first_layer_sums_keep_the_bits_of_saturated_networks():
+    # Hidden units saturated to a = 1.0 have deltas of +-0.0, and negative
+    # inputs make first products of -0.0: the lean update's sums are then
+    # -0.0 where the reference's are +0.0.  No first-layer weight is -0.0
+    # (some are +0.0), so every weight must still come out the same.
+    w = [[[0.0, 900.0, 0.5], [700.0, 0.0, -800.0], [0.25, -0.5, 0.0]],
+         [[0.5, -0.5, 1.0], [0.0, 1.0, -1.0]]]
+    b = [[[0.0], [50.0], [-0.25]], [[0.25], [0.0]]]
+    data = [([-1.0, 0.5, 0.0], 0), ([0.0, -2.0, -1.5], 1),
+            ([0.75, 0.0, -0.5], 1), ([-0.25, -0.25, 0.0], 0)]
+    assert not fast._has_negative_zero(
+        fast._params_of(Network([3, 3, 2], w=w, b=b))[0])
+    train_both([3, 3, 2], data, 3, 2, 1.5, w=w, b=b)
+    train_both([3, 3, 2], data, 2, 3, -1.5, w=w, b=b)
+
+
+def test_lean_update_differs_only_for_negative_zero_weights():
+    # One input touched once with a product of -0.0: the reference sum is
+    # 0.0 + -0.0 = +0.0, the lean one -0.0.  w - 0.5 * sum is the same for
+    # w = +0.0 and w = 0.75, but not for w = -0.0: why sgd checks for -0.0.
+    space = _codegen.build([1, 2, 1])
+    touched = {0: [((-0.0, -0.0), 2.0)]}
+    exact = space["update_first"]([(0.0, 0.75)], touched, 0.5, True)
+    lean = space["update_first_lean"]([(0.0, 0.75)], touched, 0.5, True)
+    assert repr(exact) == repr(lean) == "[(0.0, 0.75)]"
+    exact = space["update_first"]([(-0.0, 0.75)], touched, 0.5, True)
+    lean = space["update_first_lean"]([(-0.0, 0.75)], touched, 0.5, True)
+    assert (repr(exact), repr(lean)) == ("[(-0.0, 0.75)]", "[(0.0, 0.75)]")
+    assert fast._has_negative_zero([(0.5, 0.0), (1.0, -0.0)])
+    assert not fast._has_negative_zero([(0.5, 0.0), (1.0, -2.0)])
+
+
+def test_inputs_touched_more_often_than_one_expression_sums():
+    # 40 hidden units sum up to 5 examples' gradients in one expression;
+    # dense inputs in mini-batches of 12 and 9 take the longer branch
+    # (5, then 4 at a time, then the rest one by one).
+    rng = random.Random(5)
+    data = random_examples(rng, 21, 5, 3, zeros=0.1)
+    train_both([5, 40, 3], data, 2, 12, 1.0)
+    w = Network([5, 40, 3], seed=7).w
+    w[1][3][2] = -0.0   # the exact (not lean) update
+    train_both([5, 40, 3], data, 2, 12, 1.0, w=w[1:])
+
+
 def test_non_float_parameters_train_with_the_reference():
     # Fraction parameters make the reference's arithmetic exact rationals;
     # the fast path hands such networks to the reference.

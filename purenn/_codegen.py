@@ -205,28 +205,60 @@ def _train(code, layers):
     code("W1 = (update_first_lean if lean else update_first)"
          "(W1, touched, rate, skip_zero_columns)")
     for l in range(2, last + 1):
-        code("rows = []")
-        code("for j, row in enumerate(W{}):".format(l))
-        code.depth += 1
-        code("{} = 0.0".format(" = ".join(
-            "s{}".format(k) for k in range(n[l - 1]))))
-        code("for a, d in zip(A{0}, D{0}):".format(l))
-        code.depth += 1
-        code("dj = d[j]")
-        _unpack(code, "a", n[l - 1], "a")
-        for k in range(n[l - 1]):
-            code("s{0} += dj * a{0}".format(k))
-        code.depth -= 1
-        _unpack(code, "w", n[l - 1], "row")
-        code("rows.append({})".format(_tuple(
-            "w{0} - rate * s{0}".format(k) for k in range(n[l - 1]))))
-        code.depth -= 1
-        code("W{} = rows".format(l))
+        code("W{0} = update_w{0}(W{0}, A{0}, D{0}, rate)".format(l))
     for l in range(1, last + 1):
         code("B{} = {}".format(l, _tuple(
             "b{0}_{1} - rate * g{0}_{1}".format(l, j) for j in range(n[l]))))
     code("return {}".format(_tuple(
         "W{0}, B{0}".format(l) for l in range(1, last + 1))))
+    code.depth -= 1
+
+
+def _update_rows(code, layers, l):
+    """Emit ``update_w{l}(W, A, D, rate)``: layer l's w - rate * sum(d a).
+
+    A and D hold each example's a of layer l-1 and delta of layer l.  A
+    function of its own keeps its locals below 256 (see _group).
+    """
+    n = layers
+    code("def update_w{0}(W{0}, A{0}, D{0}, rate):".format(l))
+    code.depth += 1
+    # Row j's sums over the examples, G examples per statement
+    # (s = s + d0j*h0 + d1j*h1 ..., the same left-to-right order).
+    group = _group(n[l - 1])
+    code("rows = []")
+    code("whole = len(A{0}) - len(A{0}) % {1}".format(l, group))
+    code("for j, row in enumerate(W{}):".format(l))
+    code.depth += 1
+    code("{} = 0.0".format(" = ".join(
+        "s{}".format(k) for k in range(n[l - 1]))))
+    if group > 1:
+        code("ia = iter(A{0}); id_ = iter(D{0})".format(l))
+        code("for {}, {} in zip({}, {}):".format(
+            _names("h", group), _names("e", group),
+            ", ".join(["ia"] * group), ", ".join(["id_"] * group)))
+        code.depth += 1
+        for g in range(group):
+            code("dj{0} = e{0}[j]".format(g))
+            _unpack(code, "h{}_".format(g), n[l - 1], "h{}".format(g))
+        for k in range(n[l - 1]):
+            code("s{0} = s{0} + {1}".format(k, " + ".join(
+                "dj{0} * h{0}_{1}".format(g, k) for g in range(group))))
+        code.depth -= 1
+        code("for a, d in zip(A{0}[whole:], D{0}[whole:]):".format(l))
+    else:
+        code("for a, d in zip(A{0}, D{0}):".format(l))
+    code.depth += 1
+    code("dj = d[j]")
+    _unpack(code, "a", n[l - 1], "a")
+    for k in range(n[l - 1]):
+        code("s{0} += dj * a{0}".format(k))
+    code.depth -= 1
+    _unpack(code, "w", n[l - 1], "row")
+    code("rows.append({})".format(_tuple(
+        "w{0} - rate * s{0}".format(k) for k in range(n[l - 1]))))
+    code.depth -= 1
+    code("return rows")
     code.depth -= 1
 
 
@@ -354,6 +386,9 @@ def source(layers):
     code("")
     _update_first(code, list(layers), "update_first_lean", None)
     code("")
+    for l in range(2, len(layers)):
+        _update_rows(code, list(layers), l)
+        code("")
     _train(code, list(layers))
     code("")
     _predict(code, list(layers))

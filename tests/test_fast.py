@@ -102,6 +102,16 @@ def test_dense_inputs_and_inputs_of_every_count_modulo_the_group():
     train_both([9, 5, 3], [([1.5] * 9, 1)] * 6, 2, 4, 2.0)
 
 
+def test_wide_layers_take_one_input_and_one_example_at_a_time():
+    # 121 hidden units: the first layer's forward pass takes one input per
+    # statement and the second layer's update one example per statement
+    # (_group(121) == 1); 130 hidden units before a second hidden layer.
+    rng = random.Random(8)
+    data = random_examples(rng, 7, 4, 2)
+    train_both([4, 121, 2], data, 1, 3, 1.0)
+    train_both([3, 2, 130, 2], random_examples(rng, 7, 3, 2), 1, 3, 1.0)
+
+
 def test_int_and_fraction_inputs_and_targets_are_float_arithmetic():
     # The reference multiplies float weights by int or Fraction inputs, and
     # Python turns those into floats first: the fast path does the same.

@@ -81,15 +81,32 @@ def _group(width):
     return max(1, min(4, 120 // width))
 
 
-def _hot_names(code, layers):
-    """Emit a first line naming the inner loop's variables, so that they
-    get the lowest local-variable numbers (see _group)."""
-    width = layers[1]
+def _hot_names(code, layers, train):
+    """Emit a first line naming the per-example variables, hottest first,
+    so that they get the lowest local-variable numbers (see _group).
+
+    First the first layer's inner loop, then the later layers' forward
+    pass, then (for training) the backward pass; the once-per-mini-batch
+    biases and gradient sums come after them.
+    """
+    n = layers
+    last = len(n) - 1
     names = ["k", "x", "idx", "vals", "W1"]
-    for g in range(_group(width)):
+    for g in range(_group(n[1])):
         names += ["k{}".format(g), "x{}".format(g)]
-        names += ["w{}_{}".format(g, j) for j in range(width)]
-    names += ["z1_{}".format(j) for j in range(width)]
+        names += ["w{}_{}".format(g, j) for j in range(n[1])]
+    names += ["z1_{}".format(j) for j in range(n[1])]
+    names += ["a1_{}".format(j) for j in range(n[1])]
+    if last > 1:
+        names += ["w{}".format(k) for k in range(max(n[1:last]))]
+    for l in range(2, last + 1):
+        names += ["z{}_{}".format(l, j) for j in range(n[l])]
+        names += ["a{}_{}".format(l, j) for j in range(n[l])]
+    if train:
+        names += ["t{}".format(j) for j in range(n[last])]
+        names += ["c{}".format(j) for j in range(max(n[2:] or [0]))]
+        for l in range(last, 0, -1):
+            names += ["d{}_{}".format(l, j) for j in range(n[l])]
     code("{} = None".format(" = ".join(names)))
 
 
@@ -145,9 +162,9 @@ def _sigmoid(code, l, count):
         code("    a{0}_{1} = sig(z{0}_{1})".format(l, j))
 
 
-def _head(code, layers):
+def _head(code, layers, train):
     last = len(layers) - 1
-    _hot_names(code, layers)
+    _hot_names(code, layers, train)
     code("{}, = params".format(", ".join(
         "W{0}, B{0}".format(l) for l in range(1, last + 1))))
     for l in range(1, last + 1):
@@ -161,7 +178,7 @@ def _train(code, layers):
          " lean=False, exp=exp, sig=sig, defaultdict=defaultdict, consume=consume,"
          " append=list.append, repeat=repeat):")
     code.depth += 1
-    _head(code, n)
+    _head(code, n, True)
     for l in range(1, last + 1):
         code("{} = 0.0".format(" = ".join(
             "g{}_{}".format(l, j) for j in range(n[l]))))
@@ -356,7 +373,7 @@ def _predict(code, layers):
     last = len(layers) - 1
     code("def predict(examples, params, exp=exp, sig=sig):")
     code.depth += 1
-    _head(code, layers)
+    _head(code, layers, False)
     code("out = []")
     code("for idx, vals in examples:")
     code.depth += 1

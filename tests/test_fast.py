@@ -341,8 +341,12 @@ def test_generated_code_groups_inputs_and_keeps_hot_names_first():
         in text
     code = _codegen.build([784, 30, 10])["train_batch"].__code__
     # the first layer's inner loop reads locals numbered below 256
-    for name in ["w3_29", "z1_29", "x3", "k3"]:
+    for name in ["w3_29", "z1_29", "x3", "k3", "a1_29", "z2_9", "a2_9"]:
         assert code.co_varnames.index(name) < 256
+    # and so do the whole forward pass of predict and the rows' update
+    space = _codegen.build([784, 30, 10])
+    assert space["predict"].__code__.co_varnames.index("a2_9") < 256
+    assert space["update_w2"].__code__.co_nlocals < 256
     assert _codegen._group(30) == 4 and _codegen._group(100) == 1
 
 

@@ -175,8 +175,8 @@ def _train(code, layers):
     n = layers
     last = len(n) - 1
     code("def train_batch(batch, params, rate, skip_zero_columns,"
-         " lean=False, exp=exp, sig=sig, defaultdict=defaultdict, consume=consume,"
-         " append=list.append, repeat=repeat):")
+         " lean=False, exp=exp, sig=sig, defaultdict=defaultdict,"
+         " consume=consume, append=list.append, repeat=repeat):")
     code.depth += 1
     _head(code, n, True)
     for l in range(1, last + 1):
@@ -395,8 +395,13 @@ def source(layers):
     ``(W1, B1, W2, B2, ...)``: W1 a list of one tuple per input (the first
     layer column-major), W2... lists of row tuples, B tuples.  ``predict``
     takes ``(idx, vals)`` pairs and returns the winning output of each;
-    ``train_batch`` takes ``(idx, vals, target)`` triples and returns new
-    params without changing the old ones.
+    ``train_batch(batch, params, rate, skip_zero_columns, lean=False)``
+    takes ``(idx, vals, target)`` triples and returns new params without
+    changing the old ones; ``lean=True`` sums the first layer's gradient
+    without the leading 0.0 (same bits only while no first-layer weight is
+    -0.0, see purenn.fast).  Helpers in the same source: ``update_first``,
+    ``update_first_lean`` and ``update_w2``, ``update_w3``... for the later
+    layers.
     """
     code = _Code()
     _update_first(code, list(layers))

@@ -43,5 +43,37 @@ def relative_error(a, b):
     return 0.0 if scale == 0 else abs(a - b) / scale
 
 
+def replay_worked_example():
+    """Return {name: value} of the primer's worked example, computed with
+    purenn.primer's scalar functions in the primer's own order and names
+    (1 input -> 1 -> 1, a0 = 0.8, w1 = 1.58, b1 = -0.14, w2 = 2.45,
+    b2 = -0.11, y = 1, step 0.1)."""
+    from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw,
+                               dc_da_prev, cost)
+    a_l0, w_l1, b_l1, w_l2, b_l2, y, step_size = (
+        0.8, 1.58, -0.14, 2.45, -0.11, 1, 0.1)
+    z_l1 = raw_activation(w_l1, a_l0, b_l1)
+    a_l1 = sigmoid(z_l1)
+    z_l2 = raw_activation(w_l2, a_l1, b_l2)
+    a_l2 = sigmoid(z_l2)
+    dc_da_l2 = a_l2 - y
+    dc_db_l2 = dc_db(z_l2, dc_da_l2)
+    dc_dw_l2 = dc_dw(a_l1, dc_db_l2)
+    dc_da_l1 = dc_da_prev(w_l2, dc_db_l2)
+    updated_b_l2 = b_l2 - dc_db_l2 * step_size
+    updated_w_l2 = w_l2 - dc_dw_l2 * step_size
+    dc_db_l1 = dc_db(z_l1, dc_da_l1)
+    dc_dw_l1 = dc_dw(a_l0, dc_db_l1)
+    updated_b_l1 = b_l1 - dc_db_l1 * step_size
+    updated_w_l1 = w_l1 - dc_dw_l1 * step_size
+    updated_z_l1 = raw_activation(updated_w_l1, a_l0, updated_b_l1)
+    updated_a_l1 = sigmoid(updated_z_l1)
+    updated_z_l2 = raw_activation(updated_w_l2, updated_a_l1, updated_b_l2)
+    updated_a_l2 = sigmoid(updated_z_l2)
+    original_cost = cost(a_l2, y)
+    updated_cost = cost(updated_a_l2, y)
+    return dict(locals())
+
+
 __all__ = ["REPO", "assert_close", "assert_same_bits", "relative_error",
-           "math"]
+           "replay_worked_example"]

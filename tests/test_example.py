@@ -2,9 +2,8 @@
 from fractions import Fraction
 
 from purenn.cli import main
-from purenn.primer import (cost, dc_da_prev, dc_db, dc_dw, raw_activation,
-                           sigmoid)
 from purenn.trace import PRIMER_VALUES, worked_example
+from support import replay_worked_example
 
 # Copied from the primer's "example calculation" section
 # (/work/shared/reference/neural-networks-primer.zh.md), in the order the
@@ -64,29 +63,7 @@ def test_worked_example_agrees_with_the_scalar_primer_functions():
     # An independent replay with purenn.primer's scalar functions in the
     # primer's own order (it updates layer 2 before computing layer 1's
     # gradients); Network, which trace uses, must give the same bits.
-    a_l0, w_l1, b_l1, w_l2, b_l2 = 0.8, 1.58, -0.14, 2.45, -0.11
-    y, step = 1, 0.1
-    z_l1 = raw_activation(w_l1, a_l0, b_l1)
-    a_l1 = sigmoid(z_l1)
-    z_l2 = raw_activation(w_l2, a_l1, b_l2)
-    a_l2 = sigmoid(z_l2)
-    dc_da_l2 = a_l2 - y
-    dc_db_l2 = dc_db(z_l2, dc_da_l2)
-    dc_dw_l2 = dc_dw(a_l1, dc_db_l2)
-    dc_da_l1 = dc_da_prev(w_l2, dc_db_l2)
-    updated_b_l2 = b_l2 - dc_db_l2 * step
-    updated_w_l2 = w_l2 - dc_dw_l2 * step
-    dc_db_l1 = dc_db(z_l1, dc_da_l1)
-    dc_dw_l1 = dc_dw(a_l0, dc_db_l1)
-    updated_b_l1 = b_l1 - dc_db_l1 * step
-    updated_w_l1 = w_l1 - dc_dw_l1 * step
-    updated_z_l1 = raw_activation(updated_w_l1, a_l0, updated_b_l1)
-    updated_a_l1 = sigmoid(updated_z_l1)
-    updated_z_l2 = raw_activation(updated_w_l2, updated_a_l1, updated_b_l2)
-    updated_a_l2 = sigmoid(updated_z_l2)
-    original_cost = cost(a_l2, y)
-    updated_cost = cost(updated_a_l2, y)
-    replay = locals()
+    replay = replay_worked_example()
     computed = dict((name, value) for name, _, value in worked_example())
     for name in NAMES_IN_ORDER:
         assert computed[name].hex() == float(replay[name]).hex(), name

@@ -14,49 +14,29 @@ import pytest
 from purenn import matrix
 from purenn.primer import (sigmoid, sigmoid_prime, raw_activation, dc_db,
                            dc_dw, dc_da_prev, cost)
+from support import replay_worked_example
 
 
 def test_worked_example_with_the_scalar_functions():
-    a_l0, w_l1, b_l1, w_l2, b_l2, y, step_size = (
-        0.8, 1.58, -0.14, 2.45, -0.11, 1, 0.1)
-    z_l1 = raw_activation(w_l1, a_l0, b_l1)
-    a_l1 = sigmoid(z_l1)
-    z_l2 = raw_activation(w_l2, a_l1, b_l2)
-    a_l2 = sigmoid(z_l2)
-    dc_da_l2 = a_l2 - y
-    dc_db_l2 = dc_db(z_l2, dc_da_l2)
-    dc_dw_l2 = dc_dw(a_l1, dc_db_l2)
-    dc_da_l1 = dc_da_prev(w_l2, dc_db_l2)
-    updated_b_l2 = b_l2 - dc_db_l2 * step_size
-    updated_w_l2 = w_l2 - dc_dw_l2 * step_size
-    dc_db_l1 = dc_db(z_l1, dc_da_l1)
-    dc_dw_l1 = dc_dw(a_l0, dc_db_l1)
-    updated_b_l1 = b_l1 - dc_db_l1 * step_size
-    updated_w_l1 = w_l1 - dc_dw_l1 * step_size
-    updated_z_l1 = raw_activation(updated_w_l1, a_l0, updated_b_l1)
-    updated_a_l1 = sigmoid(updated_z_l1)
-    updated_z_l2 = raw_activation(updated_w_l2, updated_a_l1, updated_b_l2)
-    updated_a_l2 = sigmoid(updated_z_l2)
-    original_cost = cost(a_l2, y)
-    updated_cost = cost(updated_a_l2, y)
+    v = replay_worked_example()
     printed = [  # (value, the primer's printed digits), in the primer's order
-        (z_l1, "1.124"), (a_l1, "0.7547299213576082"),
-        (z_l2, "1.73908830732614"), (a_l2, "0.850571226530534"),
-        (dc_db_l2, "-0.018992369482903983"),
-        (dc_dw_l2, "-0.014334109526226761"),
-        (dc_da_l1, "-0.04653130523311476"),
-        (updated_b_l2, "-0.1081007630517096"),
-        (updated_w_l2, "2.451433410952623"),
-        (dc_db_l1, "-0.008613534018377424"),
-        (dc_dw_l1, "-0.006890827214701939"),
-        (updated_b_l1, "-0.13913864659816227"),
-        (updated_w_l1, "1.5806890827214704"),
-        (updated_z_l1, "1.125412619579014"),
-        (updated_a_l1, "0.7549913210309638"),
-        (updated_z_l2, "1.7427101863028525"),
-        (updated_a_l2, "0.8510309824120517"),
-        (original_cost, "0.011164479170294499"),
-        (updated_cost, "0.011095884100559231"),
+        (v["z_l1"], "1.124"), (v["a_l1"], "0.7547299213576082"),
+        (v["z_l2"], "1.73908830732614"), (v["a_l2"], "0.850571226530534"),
+        (v["dc_db_l2"], "-0.018992369482903983"),
+        (v["dc_dw_l2"], "-0.014334109526226761"),
+        (v["dc_da_l1"], "-0.04653130523311476"),
+        (v["updated_b_l2"], "-0.1081007630517096"),
+        (v["updated_w_l2"], "2.451433410952623"),
+        (v["dc_db_l1"], "-0.008613534018377424"),
+        (v["dc_dw_l1"], "-0.006890827214701939"),
+        (v["updated_b_l1"], "-0.13913864659816227"),
+        (v["updated_w_l1"], "1.5806890827214704"),
+        (v["updated_z_l1"], "1.125412619579014"),
+        (v["updated_a_l1"], "0.7549913210309638"),
+        (v["updated_z_l2"], "1.7427101863028525"),
+        (v["updated_a_l2"], "0.8510309824120517"),
+        (v["original_cost"], "0.011164479170294499"),
+        (v["updated_cost"], "0.011095884100559231"),
     ]
     assert [repr(value) for value, _ in printed] == [p for _, p in printed]
 

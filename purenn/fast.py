@@ -67,7 +67,7 @@ import itertools
 import math
 import numbers
 
-from purenn import _codegen
+from purenn import _codegen, parallel
 from purenn.network import target_column, _label
 
 __all__ = ["sgd", "predictions", "supports"]
@@ -294,32 +294,37 @@ def predictions(net, data, jobs=1):
     """Return ``net.predict(x)`` for every ``(x, y)`` of ``data``, fast.
 
     Falls back to the reference ``predict`` for networks ``supports``
-    rejects.  ``jobs`` > 1 is not implemented yet.
+    rejects.  ``jobs`` > 1 predicts ``jobs`` contiguous chunks of ``data``
+    in as many worker processes (``purenn.parallel``) and returns the same
+    list, in the same order, as one process.
     """
     _check_jobs(jobs)
     if not supports(net):
-        return [net.predict(x) for x, _ in data]
-    return _predict(_Reader(data, net.layers), _params_of(net))
+        def work(start, stop):
+            return [net.predict(data[i][0]) for i in range(start, stop)]
+        if jobs == 1:
+            return [net.predict(x) for x, _ in data]
+        return parallel.map_chunks(work, len(data), jobs)
+    return _predict(_Reader(data, net.layers), _params_of(net), jobs=jobs)
 
 
-def _predict(reader, params, pause=True):
+def _predict(reader, params, pause=True, jobs=1):
+    """Predict every example of ``reader`` (in ``jobs`` processes)."""
     predict = _functions([reader.size] + [len(b) for b in params[1::2]])
+
+    def work(start, stop):
+        return predict["predict"](reader.inputs(range(start, stop)), params)
+
     if not pause:
-        return predict["predict"](reader.inputs(range(len(reader.data))),
-                                  params)
+        return parallel.map_chunks(work, len(reader.data), jobs)
     with _gc_paused():
-        return predict["predict"](reader.inputs(range(len(reader.data))),
-                                  params)
+        return parallel.map_chunks(work, len(reader.data), jobs)
 
 
 def _check_jobs(jobs):
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError("jobs must be a whole number >= 1, got {!r}".format(
             jobs))
-    if jobs > 1:
-        raise ValueError("jobs={}: training and evaluating with several "
-                         "processes is not implemented yet; use jobs=1"
-                         .format(jobs))
 
 
 def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
@@ -329,7 +334,9 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     Same arguments, history and callbacks as ``Network.sgd``; the parameters
     are written back into ``net.w`` and ``net.b`` after every epoch (before
     ``on_epoch``) and before any exception leaves, holding the last finished
-    mini-batch.
+    mini-batch.  ``jobs`` > 1 evaluates ``test_data`` after each epoch in
+    ``jobs`` processes (see ``predictions``); the training itself runs in
+    this process.
     """
     _check_jobs(jobs)
     n = len(training_data)
@@ -347,12 +354,12 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     with _gc_paused():
         return _fast_epochs(net, training_data, epochs, mini_batch_size, eta,
                             test_data, on_epoch, on_progress, reader,
-                            test_reader, test_labels, train_batch)
+                            test_reader, test_labels, train_batch, jobs)
 
 
 def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
                  on_epoch, on_progress, reader, test_reader, test_labels,
-                 train_batch):
+                 train_batch, jobs=1):
     n = len(training_data)
     history = []
     params = _params_of(net)
@@ -381,7 +388,7 @@ def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
                                      on_epoch, on_progress, history)
         result = {"epoch": epoch, "correct": None, "total": None}
         if test_data is not None:
-            guesses = _predict(test_reader, params, pause=False)
+            guesses = _predict(test_reader, params, pause=False, jobs=jobs)
             result["correct"] = len([1 for guess, label
                                      in zip(guesses, test_labels)
                                      if guess == label])

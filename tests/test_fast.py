@@ -287,10 +287,10 @@ def test_bad_examples_raise_as_the_reference():
         net.sgd([([1.0, 0.0, 1.0], [1, 0, 0])], 1, 1, 1.0)
 
 
-def test_jobs_above_one_is_refused_clearly():
+def test_jobs_below_one_is_refused_clearly():
     net = Network([3, 2, 2], seed=0)
-    with pytest.raises(ValueError, match="jobs=2"):
-        net.sgd([([1.0, 0.0, 1.0], 1)], 1, 1, 1.0, jobs=2)
+    with pytest.raises(ValueError, match="jobs must be"):
+        net.sgd([([1.0, 0.0, 1.0], 1)], 1, 1, 1.0, jobs=0)
     with pytest.raises(ValueError, match="jobs must be"):
         net.predictions([([1.0, 0.0, 1.0], 1)], jobs=0)
 

@@ -15,7 +15,10 @@ medians:
 * the same two with network.py's algorithm written in numpy below (one
   backprop per example, summed per mini-batch), when numpy is importable;
 * the ratios purenn / numpy, peak RSS of the purenn part (measured before
-  numpy is imported) and the Python version.
+  numpy is imported) and the Python version;
+* with ``--jobs N`` (N > 1), separately: ``Network.predictions(test,
+  jobs=N)`` against ``jobs=1`` (what ``purenn evaluate --jobs N`` runs),
+  alternating, seconds per 10,000 test images.
 
 This machine may set OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which slow a
 current numpy down; the script re-runs itself without them (for itself
@@ -154,6 +157,19 @@ def bench_numpy(training, test, repeat, start):
     return train, evaluate_times
 
 
+def bench_jobs(test, repeat, jobs):
+    """Seconds of ``predictions(test, jobs=1)`` and ``(test, jobs=N)``."""
+    net = Network(LAYERS, seed=0)
+    one, several = [], []
+    for _ in range(repeat):
+        # alternating, so that other work on the machine hits both alike
+        for jobs_now, times in ((1, one), (jobs, several)):
+            started = time.perf_counter()
+            net.predictions(test, jobs=jobs_now)
+            times.append(time.perf_counter() - started)
+    return one, several
+
+
 def measure(args):
     training, test = mnist.load(train_limit=args.train, test_limit=args.test)
     per_train = 10000 / len(training)
@@ -167,7 +183,12 @@ def measure(args):
         "purenn_eval": statistics.median(evaluate) * per_test,
         "purenn_peak_rss_mb": round(peak_rss_mb(), 1),
         "numpy": None,
+        "jobs": args.jobs,
     }
+    if args.jobs > 1:
+        one, several = bench_jobs(test, args.repeat, args.jobs)
+        result["predict_jobs1"] = statistics.median(one) * per_test
+        result["predict_jobsN"] = statistics.median(several) * per_test
     try:
         import numpy
     except ImportError:
@@ -202,6 +223,12 @@ def report(result):
         6 * result["purenn_train"] + result["purenn_eval"]))
     print("  peak RSS of the purenn part: {:.1f} MB".format(
         result["purenn_peak_rss_mb"]))
+    if result.get("jobs", 1) > 1:
+        print("  predictions  jobs=1 {:6.3f} s / 10k images   jobs={} {:6.3f}"
+              " s / 10k images   ({:.2f}x faster)".format(
+                  result["predict_jobs1"], result["jobs"],
+                  result["predict_jobsN"],
+                  result["predict_jobs1"] / result["predict_jobsN"]))
 
 
 def pyenv_pythons():
@@ -224,7 +251,7 @@ def table(args):
     for python in pyenv_pythons():
         command = [python, os.path.abspath(__file__), "--json",
                    "--train", str(args.train), "--test", str(args.test),
-                   "--repeat", str(args.repeat)]
+                   "--repeat", str(args.repeat), "--jobs", str(args.jobs)]
         done = subprocess.run(command, stdout=subprocess.PIPE,
                               universal_newlines=True)
         if done.returncode != 0:
@@ -246,6 +273,15 @@ def table(args):
                       numpy_cell("eval_ratio", "{:.1f}x"),
                       6 * row["purenn_train"] + row["purenn_eval"],
                       row["purenn_peak_rss_mb"]))
+    if args.jobs > 1:
+        print()
+        print("| Python | predictions jobs=1 s/10k | jobs={} s/10k | speed-up |"
+              .format(args.jobs))
+        print("|---|---|---|---|")
+        for row in rows:
+            print("| {} | {:.2f} | {:.2f} | {:.2f}x |".format(
+                row["python"], row["predict_jobs1"], row["predict_jobsN"],
+                row["predict_jobs1"] / row["predict_jobsN"]))
 
 
 def main():
@@ -257,6 +293,9 @@ def main():
                         help="test images per repetition (default: 10000)")
     parser.add_argument("--repeat", type=int, default=5,
                         help="repetitions; medians are reported (default: 5)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="also time predictions with N processes against "
+                             "one, reported separately (default: 1, off)")
     parser.add_argument("--python", action="store_true",
                         help="run under every pyenv CPython 3.6-3.13 and "
                              "print a table by version")

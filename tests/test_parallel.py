@@ -44,8 +44,9 @@ def test_work_runs_in_other_processes():
     parent = os.getpid()
     pids = parallel.map_chunks(lambda start, stop: [os.getpid()] * (
         stop - start), 4, 2)
+    # (which worker takes which chunk is the pool's business: with chunks
+    # this small one worker may take both)
     assert len(pids) == 4 and parent not in pids
-    assert len(set(pids)) == 2
     assert no_workers_left()
 
 

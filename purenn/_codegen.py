@@ -142,6 +142,12 @@ def _forward(code, layers):
     for j in range(n[1]):
         code("z1_{0} += b1_{0}".format(j))
     _sigmoid(code, 1, n[1])
+    _forward_later(code, n)
+
+
+def _forward_later(code, layers):
+    """Emit the forward pass of layers >= 2, from a1_0, a1_1, ..."""
+    n = layers
     for l in range(2, len(n)):
         for j in range(n[l]):
             _unpack(code, "w", n[l - 1], "W{}[{}]".format(l, j))
@@ -190,22 +196,7 @@ def _train(code, layers):
     code("for idx, vals, t in batch:")
     code.depth += 1
     _forward(code, n)
-    # Output delta: sigmoid'(z) * (a - y), sigmoid'(z) = a*(1-a).
-    _unpack(code, "t", n[last], "t")
-    for j in range(n[last]):
-        code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * (a{0}_{1} - t{1})"
-             .format(last, j))
-    for l in range(last, 1, -1):
-        # dc_da of layer l-1 = w_l^T . d_l, summed over j from the j=0 term,
-        # one column of w_l (a row of WlT) at a time; times sigmoid'(z).
-        for k in range(n[l - 1]):
-            _unpack(code, "c", n[l], "W{}T[{}]".format(l, k))
-            code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * ({2})".format(
-                l - 1, k, " + ".join("c{0} * d{1}_{0}".format(j, l)
-                                     for j in range(n[l]))))
-        code("A{}.append({}); D{}.append({})".format(
-            l, _tuple("a{}_{}".format(l - 1, k) for k in range(n[l - 1])),
-            l, _tuple("d{}_{}".format(l, j) for j in range(n[l]))))
+    _backward(code, n)
     for l in range(1, last + 1):
         for j in range(n[l]):
             code("g{0}_{1} += d{0}_{1}".format(l, j))
@@ -228,6 +219,92 @@ def _train(code, layers):
             "b{0}_{1} - rate * g{0}_{1}".format(l, j) for j in range(n[l]))))
     code("return {}".format(_tuple(
         "W{0}, B{0}".format(l) for l in range(1, last + 1))))
+    code.depth -= 1
+
+
+def _backward(code, layers):
+    """Emit the deltas of one example, output layer first, and note each
+    layer's ``(a of layer l-1, delta of layer l)`` in A{l}, D{l}."""
+    n = layers
+    last = len(n) - 1
+    # Output delta: sigmoid'(z) * (a - y), sigmoid'(z) = a*(1-a).
+    _unpack(code, "t", n[last], "t")
+    for j in range(n[last]):
+        code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * (a{0}_{1} - t{1})"
+             .format(last, j))
+    for l in range(last, 1, -1):
+        # dc_da of layer l-1 = w_l^T . d_l, summed over j from the j=0 term,
+        # one column of w_l (a row of WlT) at a time; times sigmoid'(z).
+        for k in range(n[l - 1]):
+            _unpack(code, "c", n[l], "W{}T[{}]".format(l, k))
+            code("d{0}_{1} = a{0}_{1} * (1.0 - a{0}_{1}) * ({2})".format(
+                l - 1, k, " + ".join("c{0} * d{1}_{0}".format(j, l)
+                                     for j in range(n[l]))))
+        code("A{}.append({}); D{}.append({})".format(
+            l, _tuple("a{}_{}".format(l - 1, k) for k in range(n[l - 1])),
+            l, _tuple("d{}_{}".format(l, j) for j in range(n[l]))))
+
+
+def _first_layer(code, layers):
+    """Emit ``first_layer(examples, params)``: the a1 tuple of each example.
+
+    For a process that owns some of the first layer's rows (hidden units):
+    ``layers`` is ``[inputs, rows]`` and ``params`` those rows' ``(W1,
+    B1)``, column-major as everywhere.  Each row's z is summed exactly as
+    in ``train_batch``.
+    """
+    code("def first_layer(examples, params, exp=exp, sig=sig):")
+    code.depth += 1
+    _head(code, layers[:2], False)
+    code("out = []")
+    code("for idx, vals in examples:")
+    code.depth += 1
+    _forward(code, layers[:2])
+    code("out.append({})".format(_tuple(
+        "a1_{}".format(j) for j in range(layers[1]))))
+    code.depth -= 1
+    code("return out")
+    code.depth -= 1
+
+
+def _train_rest(code, layers):
+    """Emit ``train_rest(batch, params, rate)``: train_batch after layer 1.
+
+    ``batch`` holds ``(a1, target)`` pairs (a1 from ``first_layer`` of the
+    processes owning the rows), ``params`` is ``(W2, B2, ...)``.  Returns
+    the first layer's deltas of every example (a tuple each, for the rows'
+    owners to update their rows) and the new ``(W2, B2, ...)``.
+    """
+    n = layers
+    last = len(n) - 1
+    code("def train_rest(batch, params, rate, exp=exp, sig=sig):")
+    code.depth += 1
+    code("{}, = params".format(", ".join(
+        "W{0}, B{0}".format(l) for l in range(2, last + 1))))
+    for l in range(2, last + 1):
+        _unpack(code, "b{}_".format(l), n[l], "B{}".format(l))
+        code("{} = 0.0".format(" = ".join(
+            "g{}_{}".format(l, j) for j in range(n[l]))))
+        code("A{0} = []; D{0} = []".format(l))
+        code("W{0}T = list(zip(*W{0}))".format(l))
+    code("deltas = []")
+    code("for a1, t in batch:")
+    code.depth += 1
+    _unpack(code, "a1_", n[1], "a1")
+    _forward_later(code, n)
+    _backward(code, n)
+    for l in range(2, last + 1):
+        for j in range(n[l]):
+            code("g{0}_{1} += d{0}_{1}".format(l, j))
+    code("deltas.append({})".format(_tuple(
+        "d1_{}".format(j) for j in range(n[1]))))
+    code.depth -= 1
+    for l in range(2, last + 1):
+        code("W{0} = update_w{0}(W{0}, A{0}, D{0}, rate)".format(l))
+        code("B{} = {}".format(l, _tuple(
+            "b{0}_{1} - rate * g{0}_{1}".format(l, j) for j in range(n[l]))))
+    code("return deltas, {}".format(_tuple(
+        "W{0}, B{0}".format(l) for l in range(2, last + 1))))
     code.depth -= 1
 
 
@@ -401,7 +478,8 @@ def source(layers):
     without the leading 0.0 (same bits only while no first-layer weight is
     -0.0, see purenn.fast).  Helpers in the same source: ``update_first``,
     ``update_first_lean`` and ``update_w2``, ``update_w3``... for the later
-    layers.
+    layers; for training with the first layer's rows split between
+    processes, ``first_layer`` and (with a hidden layer) ``train_rest``.
     """
     code = _Code()
     _update_first(code, list(layers))
@@ -414,6 +492,11 @@ def source(layers):
     _train(code, list(layers))
     code("")
     _predict(code, list(layers))
+    code("")
+    _first_layer(code, list(layers))
+    if len(layers) > 2:
+        code("")
+        _train_rest(code, list(layers))
     return code.text()
 
 

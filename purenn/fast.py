@@ -60,12 +60,16 @@ the reference path.
 >>> net.to_json() == twin.to_json()
 True
 """
+import collections
 import contextlib
 import fractions
 import gc
 import itertools
 import math
+import multiprocessing
 import numbers
+import signal
+import sys
 
 from purenn import _codegen, parallel
 from purenn.network import target_column, _label
@@ -352,6 +356,10 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
         test_reader = _Reader(test_data, net.layers, keep=True)
         test_labels = test_reader.labels()
     with _gc_paused():
+        if _can_split(net, jobs):
+            return _split_epochs(net, training_data, epochs, mini_batch_size,
+                                 eta, test_data, on_epoch, on_progress,
+                                 reader, test_reader, test_labels, jobs)
         return _fast_epochs(net, training_data, epochs, mini_batch_size, eta,
                             test_data, on_epoch, on_progress, reader,
                             test_reader, test_labels, train_batch, jobs)
@@ -397,6 +405,261 @@ def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
         if on_epoch is not None:
             on_epoch(result)
     return history
+
+
+# -- training with the first layer's rows split between processes -----------
+#
+# The weights of a mini-batch are fixed until its update, so the first
+# layer's rows (hidden units) can live in different processes: each process
+# computes its rows' a1 for every example of the mini-batch (``first_layer``,
+# the same sums as ``train_batch``), this process puts the rows together and
+# runs the layers after the first (``train_rest``), which gives the first
+# layer's deltas; each process then updates its own rows with them
+# (``update_first``, again the same sums).  Every row's arithmetic is
+# unchanged, so every bit is.  One message goes to each worker per
+# mini-batch (the deltas of the previous mini-batch with the indexes of this
+# one) and one comes back (its rows' a1).  The workers read the examples
+# from this process's memory, inherited at the fork.
+
+_split_state = None
+
+
+def _can_split(net, jobs):
+    return (jobs > 1 and net.num_layers > 2 and net.layers[1] > 1
+            and parallel.can_fork())
+
+
+def _rows_of(params, lo, hi):
+    """Return rows lo..hi-1 of the first layer as ``(W1, B1)``."""
+    return [column[lo:hi] for column in params[0]], params[1][lo:hi]
+
+
+def _join_rows(parts):
+    """Put the ``(W1, B1)`` of consecutive rows back together."""
+    columns = [()] * len(parts[0][0])
+    biases = ()
+    for w, b in parts:
+        columns = [left + right for left, right in zip(columns, w)]
+        biases += b
+    return columns, biases
+
+
+_consume = collections.deque(maxlen=0).extend
+
+
+def _update_own(space, own, inputs, deltas, rate, skip, lean):
+    """Update rows ``own = (W1, B1)`` as ``train_batch`` does its first layer.
+
+    ``inputs`` are the mini-batch's ``(idx, vals)``, ``deltas`` the rows'
+    deltas of each example.
+    """
+    w, b = own
+    touched = collections.defaultdict(list)
+    append = list.append
+    for (idx, vals), delta in zip(inputs, deltas):
+        _consume(map(append, map(touched.__getitem__, idx),
+                     zip(itertools.repeat(delta), vals)))
+    w = space["update_first_lean" if lean else "update_first"](
+        w, touched, rate, skip)
+    # g1_j = 0.0; g1_j += d1_j example after example, as train_batch.
+    sums = [0.0] * len(b)
+    for delta in deltas:
+        sums = [total + d for total, d in zip(sums, delta)]
+    return w, tuple(bias - rate * total for bias, total in zip(b, sums))
+
+
+def _row_worker(conn, lo, hi):
+    """Own rows lo..hi-1: answer each message until None arrives.
+
+    A message is ``(deltas, rate, skip, lean, indexes, send_rows)``:
+    update the rows with the previous mini-batch's deltas (if any), then
+    send either the a1 of the examples at ``indexes`` or the rows.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    reader, params = _split_state
+    own = _rows_of(params, lo, hi)
+    space = _functions([reader.size, hi - lo])
+    inputs = None
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        deltas, rate, skip, lean, indexes, send_rows = message
+        try:
+            if deltas is not None:
+                own = _update_own(space, own, inputs, deltas, rate, skip,
+                                  lean)
+            if indexes is not None:
+                inputs = list(reader.inputs(indexes))
+                conn.send(space["first_layer"](inputs, own))
+            elif send_rows:
+                conn.send(own)
+        except Exception as error:  # sent back and raised by the parent
+            conn.send(error)
+
+
+@contextlib.contextmanager
+def _sigint_held():
+    """Hold Ctrl-C (SIGINT) back until the block ends.
+
+    A KeyboardInterrupt in the middle of an exchange with the workers would
+    leave a message half read; held back, it arrives between mini-batches,
+    when every process agrees on the parameters.
+    """
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
+                  test_data, on_epoch, on_progress, reader, test_reader,
+                  test_labels, jobs):
+    global _split_state
+    n = len(training_data)
+    history = []
+    params = _params_of(net)
+    lean = not _has_negative_zero(params[0])
+    # The first rows to the workers; this process, which also runs the
+    # later layers, keeps the last (and smallest) share.
+    bounds = parallel.chunks(net.layers[1], jobs)
+    lo, hi = bounds[-1]
+    for rows in bounds:
+        _functions([reader.size, rows[1] - rows[0]])  # compiled before forking
+    space = _functions([reader.size, hi - lo])
+    train_rest = _functions(net.layers)["train_rest"]
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    context = multiprocessing.get_context("fork")
+    workers = []
+    _split_state = (reader, params)
+    # own rows, later layers, the last mini-batch's (inputs, deltas, rate,
+    # skip) not yet applied to the rows, workers owing an a1 reply
+    state = {"own": _rows_of(params, lo, hi), "rest": params[2:],
+             "pending": None, "owing": []}
+
+    def apply_pending(send_rows, indexes=None):
+        pending = state["pending"]
+        message = [None, None, None, lean, indexes, send_rows]
+        if pending is not None:
+            inputs, deltas, rate, skip = pending
+            message[1:3] = rate, skip
+        for conn, (w_lo, w_hi) in zip(conns, bounds):
+            if pending is not None:
+                message[0] = [delta[w_lo:w_hi] for delta in deltas]
+            conn.send(tuple(message))
+        state["owing"] = list(conns)
+        if pending is not None:
+            state["own"] = _update_own(
+                space, state["own"], inputs,
+                [delta[lo:hi] for delta in deltas], rate, skip, lean)
+            state["pending"] = None
+
+    def receive_all():
+        """Receive every worker's reply; raise the first error among them."""
+        parts = []
+        for conn in conns:
+            parts.append(conn.recv())
+            state["owing"].remove(conn)
+        for part in parts:
+            if isinstance(part, BaseException):
+                raise part
+        return parts
+
+    def gather():
+        """Return all parameters, every row updated."""
+        for conn in list(state["owing"]):
+            conn.recv()
+            state["owing"].remove(conn)
+        apply_pending(True)
+        parts = receive_all()
+        w1, b1 = _join_rows(parts + [state["own"]])
+        return (w1, b1) + tuple(state["rest"])
+
+    conns = []
+    try:
+        try:
+            for w_lo, w_hi in bounds[:-1]:
+                parent_end, child_end = context.Pipe()
+                process = context.Process(target=_row_worker,
+                                          args=(child_end, w_lo, w_hi))
+                process.daemon = True
+                process.start()
+                child_end.close()
+                workers.append(process)
+                conns.append(parent_end)
+        finally:
+            _split_state = None
+        for epoch in range(epochs):
+            shuffle_state = net.shuffle_state()
+            start_params = params
+            order = net.epoch_order(n)
+            try:
+                for start in range(0, n, mini_batch_size):
+                    indexes = order[start:start + mini_batch_size]
+                    rate = _rate_of(eta, len(indexes))
+                    skip = math.copysign(1.0, rate) > 0
+                    # read (and check) the examples before any message
+                    batch = reader.batch(indexes)
+                    inputs = [(idx, vals) for idx, vals, _ in batch]
+                    with _sigint_held():
+                        apply_pending(False, indexes)
+                        a_own = space["first_layer"](inputs, state["own"])
+                        parts = receive_all()
+                        parts.append(a_own)
+                        a1 = [_joined(rows) for rows in zip(*parts)]
+                        deltas, rest = train_rest(
+                            [(a, t) for a, (_, _, t) in zip(a1, batch)],
+                            state["rest"], rate)
+                        state["rest"] = rest
+                        state["pending"] = (inputs, deltas, rate, skip)
+                    if on_progress is not None:
+                        on_progress(min(start + mini_batch_size, n), n)
+            finally:
+                with _sigint_held():
+                    params = gather()
+                _store(net, params)
+            if not _all_finite_params(params):
+                _store(net, start_params)
+                net.set_shuffle_state(shuffle_state)
+                return _reference_epochs(net, training_data, epoch, epochs,
+                                         mini_batch_size, eta, test_data,
+                                         on_epoch, on_progress, history)
+            result = {"epoch": epoch, "correct": None, "total": None}
+            if test_data is not None:
+                guesses = _predict(test_reader, params, pause=False,
+                                   jobs=jobs)
+                result["correct"] = len([1 for guess, label
+                                         in zip(guesses, test_labels)
+                                         if guess == label])
+                result["total"] = len(test_data)
+            history.append(result)
+            if on_epoch is not None:
+                on_epoch(result)
+        return history
+    finally:
+        for conn in conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for process in workers:
+            process.join(5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for conn in conns:
+            conn.close()
+
+
+def _joined(parts):
+    """Concatenate tuples, left to right."""
+    out = ()
+    for part in parts:
+        out += part
+    return out
 
 
 def _reference_epochs(net, training_data, first, epochs, mini_batch_size,

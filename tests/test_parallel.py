@@ -5,13 +5,15 @@ data: the predictions (in order), the counts and every trained bit.
 """
 import fractions
 import multiprocessing
+import random
 import signal
 import time
 
 import pytest
 
-from purenn import Network, ShapeError, mnist, parallel
+from purenn import Network, ShapeError, fast, mnist, parallel
 from support import assert_same_bits
+from test_fast import random_examples
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(),
                                 reason="no fork start method here")
@@ -124,12 +126,110 @@ def test_keyboard_interrupt_terminates_the_workers():
 
 
 def test_training_with_several_jobs_gives_the_same_bits(digits):
+    # 300 MNIST images; 13 hidden units: 7 rows in the worker, 6 here.  The
+    # fast path (jobs=1) is held to the reference's bits in test_fast.
     training, test = digits
     one, two = Network([784, 13, 10], seed=4), Network([784, 13, 10], seed=4)
-    expected = one.sgd(training[:120], 2, 10, 3.0, test_data=test)
-    got = two.sgd(training[:120], 2, 10, 3.0, test_data=test, jobs=2)
+    expected = one.sgd(training, 2, 10, 3.0, test_data=test)
+    got = two.sgd(training, 2, 10, 3.0, test_data=test, jobs=2)
     assert got == expected
     assert [h["total"] for h in got] == [101, 101]
     assert_same_bits(two.w[1:], one.w[1:])
+    assert_same_bits(two.b[1:], one.b[1:])
     assert two.to_json() == one.to_json()
+    assert no_workers_left()
+
+
+# -- training with the first layer's rows split between processes ----------
+
+def train_split(layers, data, epochs, batch, eta, jobs, test_data=None,
+                seed=7, **kwargs):
+    """Train with ``jobs`` processes and with the reference; same bits."""
+    split = Network(layers, seed=seed, **kwargs)
+    reference = Network(layers, seed=seed, **kwargs)
+    got = split.sgd(data, epochs, batch, eta, test_data=test_data, jobs=jobs)
+    expected = reference.sgd(data, epochs, batch, eta, test_data=test_data,
+                             reference=True)
+    assert got == expected
+    assert_same_bits(split.w[1:], reference.w[1:])
+    assert_same_bits(split.b[1:], reference.b[1:])
+    assert no_workers_left()
+    return got
+
+
+@needs_fork
+def test_split_rows_train_through_the_workers(monkeypatch):
+    # The rows really are split: sgd goes through _split_epochs.
+    calls = []
+    real = fast._split_epochs
+
+    def spy(net, *rest):
+        calls.append(net.layers)
+        return real(net, *rest)
+    monkeypatch.setattr(fast, "_split_epochs", spy)
+    rng = random.Random(1)
+    train_split([5, 3, 2], random_examples(rng, 9, 5, 2), 1, 4, 1.0, 2)
+    assert calls == [[5, 3, 2]]
+    assert fast._can_split(Network([5, 3, 2]), 2)
+    assert not fast._can_split(Network([5, 3]), 2)      # no hidden layer
+    assert not fast._can_split(Network([5, 1, 2]), 2)   # one row
+    assert not fast._can_split(Network([5, 3, 2]), 1)
+
+
+# (layers, jobs): rows split unevenly (5 rows: 3 + 2; 7 rows: 3 + 2 + 2),
+# more jobs than rows (4 rows, 6 jobs), two and three hidden layers.
+SPLITS = [([6, 5, 3, 4], 2), ([9, 7, 10], 3), ([3, 4, 2], 6),
+          ([7, 2, 3, 2, 2], 2), ([4, 41, 3], 2)]
+
+
+@pytest.mark.parametrize("layers, jobs", SPLITS, ids=str)
+@pytest.mark.parametrize("labels", [True, False], ids=["labels", "lists"])
+def test_split_training_gives_the_reference_bits(layers, jobs, labels):
+    rng = random.Random(len(layers) * 100 + jobs)
+    data = random_examples(rng, 23, layers[0], layers[-1], labels)
+    test = random_examples(rng, 9, layers[0], layers[-1], labels)
+    # 23 examples in mini-batches of 4: the last one has 3.
+    train_split(layers, data, 3, 4, 3.0, jobs, test_data=test)
+
+
+@pytest.mark.parametrize("eta", [0.0, -0.5, -0.0], ids=repr)
+def test_split_training_negative_eta_and_negative_zero_weights(eta):
+    rng = random.Random(11)
+    data = random_examples(rng, 12, 4, 2, zeros=0.6)
+    w = [[[-0.0, 0.5, -0.25, 1.0], [0.75, -0.0, -0.0, 2.0],
+          [0.0, 1.0, 0.0, -1.0]],
+         [[0.5, -0.5, 0.25], [-0.0, 1.0, 0.0]]]
+    b = [[[0.0], [-0.0], [1.0]], [[0.25], [-0.0]]]
+    train_split([4, 3, 2], data, 2, 5, eta, 2, w=w, b=b)
+    train_split([4, 3, 2], data, 2, 5, 1.5, 3, w=w, b=b)
+
+
+def test_split_training_falls_back_to_the_reference_on_overflow():
+    data = [([0.0, 1e300], [1e300]), ([1.0, 0.0], [-1e300]),
+            ([0.0, 1.0], [0.0])]
+    train_split([2, 3, 1], data, 3, 1, 1e300, 2, seed=5)
+
+
+def test_split_training_interrupted_leaves_the_last_finished_mini_batch():
+    rng = random.Random(8)
+    data = random_examples(rng, 30, 6, 2)
+    states = {}
+    for jobs in (1, 2):
+        net = Network([6, 5, 2], seed=4)
+        calls = []
+        epochs = []
+
+        def on_progress(done, total, calls=calls):
+            calls.append((done, total))
+            if len(calls) == 9:  # epoch 1, after its 4th mini-batch of 7
+                raise KeyboardInterrupt
+
+        def on_epoch(result, net=net, epochs=epochs):
+            epochs.append((result, net.to_json()))
+        with pytest.raises(KeyboardInterrupt):
+            net.sgd(data, 5, 7, 3.0, on_progress=on_progress,
+                    on_epoch=on_epoch, jobs=jobs)
+        states[jobs] = (calls, epochs, net.to_json())
+    assert states[2] == states[1]
+    assert len(states[1][1]) == 1
     assert no_workers_left()

@@ -429,6 +429,24 @@ def _can_split(net, jobs):
             and parallel.can_fork())
 
 
+# This process's share of rows, relative to a worker's: it also reads the
+# examples, runs the later layers and talks to the workers.
+_OWN_SHARE = 1.0
+
+
+def _row_bounds(width, jobs):
+    """Return the ``(lo, hi)`` rows of each worker, this process's last.
+
+    At most ``width`` processes, each with at least one row; this process
+    gets about ``_OWN_SHARE`` of a worker's rows.
+    """
+    count = min(width, jobs)
+    own = max(1, int(round(width * _OWN_SHARE / (count - 1 + _OWN_SHARE))))
+    own = min(own, width - (count - 1))
+    bounds = parallel.chunks(width - own, count - 1)
+    return bounds + [(width - own, width)]
+
+
 def _rows_of(params, lo, hi):
     """Return rows lo..hi-1 of the first layer as ``(W1, B1)``."""
     return [column[lo:hi] for column in params[0]], params[1][lo:hi]
@@ -521,9 +539,7 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
     history = []
     params = _params_of(net)
     lean = not _has_negative_zero(params[0])
-    # The first rows to the workers; this process, which also runs the
-    # later layers, keeps the last (and smallest) share.
-    bounds = parallel.chunks(net.layers[1], jobs)
+    bounds = _row_bounds(net.layers[1], jobs)
     lo, hi = bounds[-1]
     for rows in bounds:
         _functions([reader.size, rows[1] - rows[0]])  # compiled before forking

@@ -16,9 +16,10 @@ medians:
   backprop per example, summed per mini-batch), when numpy is importable;
 * the ratios purenn / numpy, peak RSS of the purenn part (measured before
   numpy is imported) and the Python version;
-* with ``--jobs N`` (N > 1), separately: ``Network.predictions(test,
-  jobs=N)`` against ``jobs=1`` (what ``purenn evaluate --jobs N`` runs),
-  alternating, seconds per 10,000 test images.
+* with ``--jobs N`` (N > 1), separately: one training epoch
+  (``sgd(..., jobs=N)``, what ``purenn train --jobs N`` runs) and
+  ``Network.predictions(test, jobs=N)`` (``purenn evaluate --jobs N``)
+  against ``jobs=1``, alternating, seconds per 10,000 examples.
 
 This machine may set OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which slow a
 current numpy down; the script re-runs itself without them (for itself
@@ -157,17 +158,26 @@ def bench_numpy(training, test, repeat, start):
     return train, evaluate_times
 
 
-def bench_jobs(test, repeat, jobs):
-    """Seconds of ``predictions(test, jobs=1)`` and ``(test, jobs=N)``."""
-    net = Network(LAYERS, seed=0)
-    one, several = [], []
+def bench_jobs(training, test, repeat, jobs):
+    """Seconds of training and of predictions, with 1 and with N processes.
+
+    Training: one ``sgd`` epoch over ``training`` (no test data; this
+    includes finding the non-zero pixels and, for N processes, starting the
+    workers).  Predictions: ``Network.predictions(test)``.  Alternating, so
+    that other work on the machine hits both alike.
+    """
+    times = {(kind, n): [] for kind in ("train", "predict")
+             for n in (1, jobs)}
     for _ in range(repeat):
-        # alternating, so that other work on the machine hits both alike
-        for jobs_now, times in ((1, one), (jobs, several)):
+        for n in (1, jobs):
+            net = Network(LAYERS, seed=0)
             started = time.perf_counter()
-            net.predictions(test, jobs=jobs_now)
-            times.append(time.perf_counter() - started)
-    return one, several
+            net.sgd(training, 1, BATCH, ETA, jobs=n)
+            times["train", n].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            net.predictions(test, jobs=n)
+            times["predict", n].append(time.perf_counter() - started)
+    return times
 
 
 def measure(args):
@@ -186,9 +196,12 @@ def measure(args):
         "jobs": args.jobs,
     }
     if args.jobs > 1:
-        one, several = bench_jobs(test, args.repeat, args.jobs)
-        result["predict_jobs1"] = statistics.median(one) * per_test
-        result["predict_jobsN"] = statistics.median(several) * per_test
+        times = bench_jobs(training, test, args.repeat, args.jobs)
+        for kind, per in (("train", per_train), ("predict", per_test)):
+            result[kind + "_jobs1"] = statistics.median(
+                times[kind, 1]) * per
+            result[kind + "_jobsN"] = statistics.median(
+                times[kind, args.jobs]) * per
     try:
         import numpy
     except ImportError:
@@ -224,11 +237,14 @@ def report(result):
     print("  peak RSS of the purenn part: {:.1f} MB".format(
         result["purenn_peak_rss_mb"]))
     if result.get("jobs", 1) > 1:
-        print("  predictions  jobs=1 {:6.3f} s / 10k images   jobs={} {:6.3f}"
-              " s / 10k images   ({:.2f}x faster)".format(
-                  result["predict_jobs1"], result["jobs"],
-                  result["predict_jobsN"],
-                  result["predict_jobs1"] / result["predict_jobsN"]))
+        print("  jobs={0} against jobs=1 (alternating, medians of {1}):".format(
+            result["jobs"], result["repeat"]))
+        for kind, unit in (("train", "examples"), ("predict", "images")):
+            print("    {:7} jobs=1 {:6.3f} s / 10k {}   jobs={} {:6.3f} s"
+                  "   ({:.2f}x as fast)".format(
+                      kind, result[kind + "_jobs1"], unit, result["jobs"],
+                      result[kind + "_jobsN"],
+                      result[kind + "_jobs1"] / result[kind + "_jobsN"]))
 
 
 def pyenv_pythons():
@@ -275,13 +291,17 @@ def table(args):
                       row["purenn_peak_rss_mb"]))
     if args.jobs > 1:
         print()
-        print("| Python | predictions jobs=1 s/10k | jobs={} s/10k | speed-up |"
+        print("| Python | train jobs=1 s/10k | jobs={0} | speed-up "
+              "| predictions jobs=1 s/10k | jobs={0} | speed-up |"
               .format(args.jobs))
-        print("|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|")
         for row in rows:
-            print("| {} | {:.2f} | {:.2f} | {:.2f}x |".format(
-                row["python"], row["predict_jobs1"], row["predict_jobsN"],
-                row["predict_jobs1"] / row["predict_jobsN"]))
+            print("| {} | {:.2f} | {:.2f} | {:.2f}x | {:.2f} | {:.2f} | "
+                  "{:.2f}x |".format(
+                      row["python"], row["train_jobs1"], row["train_jobsN"],
+                      row["train_jobs1"] / row["train_jobsN"],
+                      row["predict_jobs1"], row["predict_jobsN"],
+                      row["predict_jobs1"] / row["predict_jobsN"]))
 
 
 def main():
@@ -294,8 +314,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=5,
                         help="repetitions; medians are reported (default: 5)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="also time predictions with N processes against "
-                             "one, reported separately (default: 1, off)")
+                        help="also time training and predictions with N "
+                             "processes against one, reported separately "
+                             "(default: 1, off)")
     parser.add_argument("--python", action="store_true",
                         help="run under every pyenv CPython 3.6-3.13 and "
                              "print a table by version")

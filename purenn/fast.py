@@ -338,9 +338,11 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     Same arguments, history and callbacks as ``Network.sgd``; the parameters
     are written back into ``net.w`` and ``net.b`` after every epoch (before
     ``on_epoch``) and before any exception leaves, holding the last finished
-    mini-batch.  ``jobs`` > 1 evaluates ``test_data`` after each epoch in
-    ``jobs`` processes (see ``predictions``); the training itself runs in
-    this process.
+    mini-batch.  ``jobs`` > 1 splits the first layer's rows (hidden units)
+    between ``jobs`` processes (see "training with the first layer's rows
+    split" below; networks without a hidden layer or with one hidden unit
+    train in this process) and evaluates ``test_data`` after each epoch in
+    ``jobs`` processes (see ``predictions``); the bits are the same.
     """
     _check_jobs(jobs)
     n = len(training_data)

@@ -233,3 +233,48 @@ def test_split_training_interrupted_leaves_the_last_finished_mini_batch():
     assert states[2] == states[1]
     assert len(states[1][1]) == 1
     assert no_workers_left()
+
+
+@needs_fork
+def test_split_training_ctrl_c_keeps_a_finished_mini_batch(digits):
+    # A real SIGINT at a random moment (sent by a timer's handler): it is
+    # held back during each mini-batch's exchange with the worker, so the
+    # network holds whole mini-batches: those on_progress saw, or one more
+    # (finished just before the interrupt, as in one process).
+    import os
+    training, _ = digits
+
+    def send_sigint(signum, frame):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    calls = []
+
+    def start_the_timer(done, total):
+        if not calls:   # the worker is running: interrupt in 0.25 s
+            signal.setitimer(signal.ITIMER_REAL, 0.25)
+        calls.append(done)
+
+    net = Network([784, 30, 10], seed=9)
+    previous = signal.signal(signal.SIGALRM, send_sigint)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            net.sgd(training, 50, 10, 3.0, jobs=2,
+                    on_progress=start_the_timer)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert no_workers_left()
+    assert 0 < len(calls) < 50 * 30
+    candidates = []
+    for stop_at in (len(calls), len(calls) + 1):
+        one = Network([784, 30, 10], seed=9)
+        seen = []
+
+        def on_progress(done, total, seen=seen, stop_at=stop_at):
+            seen.append(done)
+            if len(seen) == stop_at:
+                raise KeyboardInterrupt
+        with pytest.raises(KeyboardInterrupt):
+            one.sgd(training, 50, 10, 3.0, on_progress=on_progress)
+        candidates.append(one.to_json())
+    assert net.to_json() in candidates

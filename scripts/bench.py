@@ -237,8 +237,8 @@ def report(result):
     print("  peak RSS of the purenn part: {:.1f} MB".format(
         result["purenn_peak_rss_mb"]))
     if result.get("jobs", 1) > 1:
-        print("  jobs={0} against jobs=1 (alternating, medians of {1}):".format(
-            result["jobs"], result["repeat"]))
+        print("  jobs={0} against jobs=1 (alternating, medians of {1}):"
+              .format(result["jobs"], result["repeat"]))
         for kind, unit in (("train", "examples"), ("predict", "images")):
             print("    {:7} jobs=1 {:6.3f} s / 10k {}   jobs={} {:6.3f} s"
                   "   ({:.2f}x as fast)".format(

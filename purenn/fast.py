@@ -110,15 +110,9 @@ def _functions(layers):
 
 
 def _unrolled_terms(layers):
-    return sum_ints(layers[l - 1] * layers[l] for l in range(2, len(layers)))
-
-
-def sum_ints(values):
-    """Add whole numbers (builtin ``sum`` is kept away from this module)."""
-    total = 0
-    for value in values:
-        total += value
-    return total
+    # Whole numbers: builtin sum() is exact for ints on every version (only
+    # its float arithmetic changed in 3.12).
+    return sum(layers[l - 1] * layers[l] for l in range(2, len(layers)))
 
 
 def _all_floats(net):

@@ -361,6 +361,21 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
                             test_reader, test_labels, train_batch, jobs)
 
 
+def _end_epoch(epoch, params, test_reader, test_labels, jobs, history,
+               on_epoch):
+    """Evaluate (with test data), record the epoch's result, call on_epoch."""
+    result = {"epoch": epoch, "correct": None, "total": None}
+    if test_reader is not None:
+        guesses = _predict(test_reader, params, pause=False, jobs=jobs)
+        result["correct"] = len([1 for guess, label
+                                 in zip(guesses, test_labels)
+                                 if guess == label])
+        result["total"] = len(test_labels)
+    history.append(result)
+    if on_epoch is not None:
+        on_epoch(result)
+
+
 def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
                  on_epoch, on_progress, reader, test_reader, test_labels,
                  train_batch, jobs=1):
@@ -390,16 +405,8 @@ def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
             return _reference_epochs(net, training_data, epoch, epochs,
                                      mini_batch_size, eta, test_data,
                                      on_epoch, on_progress, history)
-        result = {"epoch": epoch, "correct": None, "total": None}
-        if test_data is not None:
-            guesses = _predict(test_reader, params, pause=False, jobs=jobs)
-            result["correct"] = len([1 for guess, label
-                                     in zip(guesses, test_labels)
-                                     if guess == label])
-            result["total"] = len(test_data)
-        history.append(result)
-        if on_epoch is not None:
-            on_epoch(result)
+        _end_epoch(epoch, params, test_reader, test_labels, jobs, history,
+                   on_epoch)
     return history
 
 
@@ -639,17 +646,8 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
                 return _reference_epochs(net, training_data, epoch, epochs,
                                          mini_batch_size, eta, test_data,
                                          on_epoch, on_progress, history)
-            result = {"epoch": epoch, "correct": None, "total": None}
-            if test_data is not None:
-                guesses = _predict(test_reader, params, pause=False,
-                                   jobs=jobs)
-                result["correct"] = len([1 for guess, label
-                                         in zip(guesses, test_labels)
-                                         if guess == label])
-                result["total"] = len(test_data)
-            history.append(result)
-            if on_epoch is not None:
-                on_epoch(result)
+            _end_epoch(epoch, params, test_reader, test_labels, jobs,
+                       history, on_epoch)
         return history
     finally:
         for conn in conns:

@@ -397,7 +397,8 @@ def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
                 if on_progress is not None:
                     on_progress(min(start + mini_batch_size, n), n)
         finally:
-            _store(net, params)
+            with _sigint_held():   # a Ctrl-C must not find half a store
+                _store(net, params)
         if not _all_finite_params(params):
             # See the module docstring: redo this epoch by the reference.
             _store(net, start_params)
@@ -527,6 +528,9 @@ def _sigint_held():
     leave a message half read; held back, it arrives between mini-batches,
     when every process agrees on the parameters.
     """
+    if not hasattr(signal, "pthread_sigmask"):   # Windows: no signal masks
+        yield
+        return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
     try:
         yield
@@ -637,9 +641,12 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
                     if on_progress is not None:
                         on_progress(min(start + mini_batch_size, n), n)
             finally:
+                # Store inside the hold too: a Ctrl-C that arrives while
+                # the rows are gathered is raised as the hold ends, and must
+                # find net.w / net.b already holding those rows.
                 with _sigint_held():
                     params = gather()
-                _store(net, params)
+                    _store(net, params)
             if not _all_finite_params(params):
                 _store(net, start_params)
                 net.set_shuffle_state(shuffle_state)

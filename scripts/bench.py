@@ -13,8 +13,11 @@ medians:
   ``Network.sgd`` call over --train examples, shuffling included) and its
   evaluation time per 10,000 test images (the evaluation after each epoch);
 * the same two with network.py's algorithm written in numpy below (one
-  backprop per example, summed per mini-batch), when numpy is importable;
-* the ratios purenn / numpy, peak RSS of the purenn part (measured before
+  backprop per example, summed per mini-batch), when numpy is importable:
+  one numpy epoch right after each purenn epoch, so that a slower spell of
+  this shared machine hits both alike;
+* the ratios purenn / numpy (the median of the epoch-by-epoch ratios, and
+  each of them), peak RSS of the purenn part (after its first epoch, before
   numpy is imported) and the Python version;
 * with ``--jobs N`` (N > 1), separately: one training epoch
   (``sgd(..., jobs=N)``, what ``purenn train --jobs N`` runs) and
@@ -26,9 +29,11 @@ current numpy down; the script re-runs itself without them (for itself
 only: tests and CI keep them).
 """
 import argparse
+import gc
 import json
 import os
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -51,15 +56,19 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_purenn(training, test, repeat):
+def bench_purenn(training, test, repeat, between=None):
+    """Time `repeat` epochs of one ``Network.sgd`` call, as `purenn train`.
+
+    Training lasts from the end of the previous epoch (from the call, for
+    the first: it also finds the non-zero pixels and generates the code) to
+    the epoch's last on_progress; evaluation from there to on_epoch.
+    ``between(epoch, start)``, if given, runs after each epoch's timing
+    (``start`` is the network's initial weights and biases), with the
+    cyclic GC on as in a plain Python program; its time counts for neither.
+    """
     net = Network(LAYERS, seed=0)
     start_w = [[list(row) for row in w] for w in net.weights]
     start_b = [[list(row) for row in b] for b in net.biases]
-    # One sgd call of `repeat` epochs with test data, as `purenn train` runs
-    # them.  Training lasts from the end of the previous epoch (from the
-    # call, for the first: it also finds the non-zero pixels and generates
-    # the code) to the epoch's last on_progress; evaluation from there to
-    # on_epoch.
     train, evaluate = [], []
     marks = {"epoch_end": time.perf_counter()}
 
@@ -71,91 +80,97 @@ def bench_purenn(training, test, repeat):
         now = time.perf_counter()
         train.append(marks["trained"] - marks["epoch_end"])
         evaluate.append(now - marks["trained"])
+        if between is not None:
+            # sgd pauses the cyclic GC, callbacks included; numpy's code
+            # runs with it on, as network.py does.
+            gc.enable()
+            try:
+                between(result["epoch"], (start_w, start_b))
+            finally:
+                gc.disable()
         marks["epoch_end"] = time.perf_counter()
 
     net.sgd(training, repeat, BATCH, ETA, test_data=test,
             on_progress=on_progress, on_epoch=on_epoch)
-    return train, evaluate, (start_w, start_b)
+    return train, evaluate
 
 
-def bench_numpy(training, test, repeat, start):
-    """network.py's SGD in numpy, on the same examples, timed the same way."""
-    import numpy as np
+class NumpyRun:
+    """network.py's SGD in numpy, on the same examples, an epoch at a time."""
 
-    def as_arrays(data):
-        pixels = np.frombuffer(data.images, dtype=np.uint8)
-        images = (pixels.reshape(len(data), LAYERS[0], 1) / 255.0)
-        return [(images[i], data.labels[i]) for i in range(len(data))]
+    def __init__(self, training, test, start):
+        import numpy as np
+        self.np = np
 
-    # network.py's training targets are one-hot 10x1 columns, its test
-    # targets plain labels.
-    targets = [np.eye(LAYERS[-1])[:, [label]] for label in range(LAYERS[-1])]
-    train_set = [(x, targets[label]) for x, label in as_arrays(training)]
-    test_set = as_arrays(test)
-    weights = [np.array(w) for w in start[0]]
-    biases = [np.array(b) for b in start[1]]
+        def as_arrays(data):
+            pixels = np.frombuffer(data.images, dtype=np.uint8)
+            images = (pixels.reshape(len(data), LAYERS[0], 1) / 255.0)
+            return [(images[i], data.labels[i]) for i in range(len(data))]
 
-    def sigmoid(z):
-        return 1.0 / (1.0 + np.exp(-z))
+        # network.py's training targets are one-hot 10x1 columns, its test
+        # targets plain labels.
+        targets = [np.eye(LAYERS[-1])[:, [label]]
+                   for label in range(LAYERS[-1])]
+        self.train_set = [(x, targets[label])
+                          for x, label in as_arrays(training)]
+        self.test_set = as_arrays(test)
+        self.weights = [np.array(w) for w in start[0]]
+        self.biases = [np.array(b) for b in start[1]]
+        self.rng = random.Random(0)
+        self.update(self.train_set[:BATCH])   # warm up
 
-    def sigmoid_prime(z):
-        return sigmoid(z) * (1 - sigmoid(z))
+    def sigmoid(self, z):
+        return 1.0 / (1.0 + self.np.exp(-z))
 
-    def backprop(x, y):
+    def sigmoid_prime(self, z):
+        return self.sigmoid(z) * (1 - self.sigmoid(z))
+
+    def backprop(self, x, y):
         # As network.py: keep every z, sigmoid_prime(z) from z.
+        np = self.np
         activation, activations, zs = x, [x], []
-        for b, w in zip(biases, weights):
+        for b, w in zip(self.biases, self.weights):
             z = np.dot(w, activation) + b
             zs.append(z)
-            activation = sigmoid(z)
+            activation = self.sigmoid(z)
             activations.append(activation)
-        delta = (activations[-1] - y) * sigmoid_prime(zs[-1])
+        delta = (activations[-1] - y) * self.sigmoid_prime(zs[-1])
         nabla_b, nabla_w = [delta], [np.dot(delta, activations[-2].T)]
         for l in range(2, len(LAYERS)):
-            delta = np.dot(weights[-l + 1].T, delta) * sigmoid_prime(zs[-l])
+            delta = (np.dot(self.weights[-l + 1].T, delta)
+                     * self.sigmoid_prime(zs[-l]))
             nabla_b.insert(0, delta)
             nabla_w.insert(0, np.dot(delta, activations[-l - 1].T))
         return nabla_b, nabla_w
 
-    def update(mini_batch):
-        sum_b = [np.zeros(b.shape) for b in biases]
-        sum_w = [np.zeros(w.shape) for w in weights]
+    def update(self, mini_batch):
+        np = self.np
+        sum_b = [np.zeros(b.shape) for b in self.biases]
+        sum_w = [np.zeros(w.shape) for w in self.weights]
         for x, y in mini_batch:
-            delta_b, delta_w = backprop(x, y)
+            delta_b, delta_w = self.backprop(x, y)
             sum_b = [s + d for s, d in zip(sum_b, delta_b)]
             sum_w = [s + d for s, d in zip(sum_w, delta_w)]
         rate = ETA / len(mini_batch)
-        weights[:] = [w - rate * s for w, s in zip(weights, sum_w)]
-        biases[:] = [b - rate * s for b, s in zip(biases, sum_b)]
+        self.weights = [w - rate * s for w, s in zip(self.weights, sum_w)]
+        self.biases = [b - rate * s for b, s in zip(self.biases, sum_b)]
 
-    def epoch(rng):
-        order = list(range(len(train_set)))
-        rng.shuffle(order)
-        shuffled = [train_set[i] for i in order]
+    def epoch(self):
+        """Return the seconds of one training epoch and of one evaluation."""
+        started = time.perf_counter()
+        order = list(range(len(self.train_set)))
+        self.rng.shuffle(order)
+        shuffled = [self.train_set[i] for i in order]
         for start_at in range(0, len(shuffled), BATCH):
-            update(shuffled[start_at:start_at + BATCH])
-
-    def evaluate():
+            self.update(shuffled[start_at:start_at + BATCH])
+        trained = time.perf_counter()
         correct = 0
-        for x, label in test_set:
+        for x, label in self.test_set:
             a = x
-            for b, w in zip(biases, weights):
-                a = sigmoid(np.dot(w, a) + b)
-            correct += int(np.argmax(a)) == label
-        return correct
-
-    import random
-    rng = random.Random(0)
-    update(train_set[:BATCH])
-    train, evaluate_times = [], []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        epoch(rng)
-        train.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        evaluate()
-        evaluate_times.append(time.perf_counter() - started)
-    return train, evaluate_times
+            for b, w in zip(self.biases, self.weights):
+                a = self.sigmoid(self.np.dot(w, a) + b)
+            correct += int(self.np.argmax(a)) == label
+        return trained - started, time.perf_counter() - trained
 
 
 def bench_jobs(training, test, repeat, jobs):
@@ -184,17 +199,44 @@ def measure(args):
     training, test = mnist.load(train_limit=args.train, test_limit=args.test)
     per_train = 10000 / len(training)
     per_test = 10000 / len(test)
-    train, evaluate, start = bench_purenn(training, test, args.repeat)
     result = {
         "python": platform.python_version(),
         "examples": [len(training), len(test)],
         "repeat": args.repeat,
-        "purenn_train": statistics.median(train) * per_train,
-        "purenn_eval": statistics.median(evaluate) * per_test,
-        "purenn_peak_rss_mb": round(peak_rss_mb(), 1),
         "numpy": None,
         "jobs": args.jobs,
     }
+    numpy_times = []
+    state = {}
+
+    def numpy_epoch(epoch, start):
+        # purenn's epoch, then numpy's: both see the machine alike.
+        if epoch == 0:
+            result["purenn_peak_rss_mb"] = round(peak_rss_mb(), 1)
+            try:
+                import numpy
+            except ImportError:
+                result["numpy_note"] = "numpy is not importable here: skipped"
+                return
+            result["numpy"] = numpy.__version__
+            state["run"] = NumpyRun(training, test, start)
+        if "run" in state:
+            numpy_times.append(state["run"].epoch())
+
+    train, evaluate = bench_purenn(training, test, args.repeat, numpy_epoch)
+    result["purenn_train"] = statistics.median(train) * per_train
+    result["purenn_eval"] = statistics.median(evaluate) * per_test
+    if numpy_times:
+        np_train = [t for t, _ in numpy_times]
+        np_eval = [e for _, e in numpy_times]
+        result["numpy_train"] = statistics.median(np_train) * per_train
+        result["numpy_eval"] = statistics.median(np_eval) * per_test
+        # The ratio of each purenn epoch to the numpy epoch right after it,
+        # median of those: a slower spell of the machine hits both.
+        result["train_ratios"] = [p / n for p, n in zip(train, np_train)]
+        result["eval_ratios"] = [p / n for p, n in zip(evaluate, np_eval)]
+        result["train_ratio"] = statistics.median(result["train_ratios"])
+        result["eval_ratio"] = statistics.median(result["eval_ratios"])
     if args.jobs > 1:
         times = bench_jobs(training, test, args.repeat, args.jobs)
         for kind, per in (("train", per_train), ("predict", per_test)):
@@ -202,17 +244,6 @@ def measure(args):
                 times[kind, 1]) * per
             result[kind + "_jobsN"] = statistics.median(
                 times[kind, args.jobs]) * per
-    try:
-        import numpy
-    except ImportError:
-        result["numpy_note"] = "numpy is not importable here: skipped"
-        return result
-    np_train, np_eval = bench_numpy(training, test, args.repeat, start)
-    result["numpy"] = numpy.__version__
-    result["numpy_train"] = statistics.median(np_train) * per_train
-    result["numpy_eval"] = statistics.median(np_eval) * per_test
-    result["train_ratio"] = result["purenn_train"] / result["numpy_train"]
-    result["eval_ratio"] = result["purenn_eval"] / result["numpy_eval"]
     return result
 
 
@@ -231,7 +262,11 @@ def report(result):
                   result["numpy_train"], result["numpy_eval"],
                   result["numpy"]))
         print("  ratio   train {:7.2f}x                  evaluate {:6.2f}x"
+              "   (median of the epoch-by-epoch ratios)"
               .format(result["train_ratio"], result["eval_ratio"]))
+        print("          train {}   evaluate {}".format(
+            " ".join("{:.2f}".format(r) for r in result["train_ratios"]),
+            " ".join("{:.2f}".format(r) for r in result["eval_ratios"])))
     print("  one 60k epoch + 10k evaluation: about {:.1f} s".format(
         6 * result["purenn_train"] + result["purenn_eval"]))
     print("  peak RSS of the purenn part: {:.1f} MB".format(

@@ -204,6 +204,9 @@ class _TrainReport(object):
         self.finished_epoch = None
         self.log_lines = []
         self.has_test = False
+        self.run_start = clock()
+        self.best = None      # (correct, total, epoch) of the best epoch
+        self.last = None      # the same for the last finished epoch
         self.start_epoch()
 
     def start_epoch(self):
@@ -275,9 +278,33 @@ class _TrainReport(object):
         self.out.write("{}, {:.1f} s, {:.0f} examples/s\n".format(
             head, seconds, rate))
         self.out.flush()
+        if total:
+            self.last = (correct, total, epoch)
+            if self.best is None or correct > self.best[0]:
+                self.best = self.last
         self.finished_epoch = epoch
         self.epoch = epoch + 1
         self.start_epoch()
+
+    def summary(self):
+        """The last line of a finished run: time, best and last epoch.
+
+        The best epoch is the first with the most correct test images.
+        """
+        count = 0 if self.finished_epoch is None else self.finished_epoch + 1
+        parts = ["Done: {} epoch{} in {}".format(
+            count, "" if count == 1 else "s",
+            _duration(self.clock() - self.run_start))]
+        if self.best is not None:
+            parts.append("best {} / {} ({:.2f}%) in epoch {}, last {} / {} "
+                         "({:.2f}%)".format(
+                             self.best[0], self.best[1],
+                             _percent(self.best[0], self.best[1]),
+                             self.best[2], self.last[0], self.last[1],
+                             _percent(self.last[0], self.last[1])))
+        if self.saved_epoch is not None:
+            parts.append("model in {}".format(self.args.save))
+        return "; ".join(parts)
 
     def interrupted_message(self):
         """The one line said on Ctrl-C: what was kept."""
@@ -354,6 +381,8 @@ def train_command(args, out=None, err=None):
     except BaseException:
         report.clear_progress()
         raise
+    out.write(report.summary() + "\n")
+    out.flush()
     return 0
 
 

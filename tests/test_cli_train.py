@@ -1,7 +1,10 @@
 """Training: network.py's mini-batch SGD, and the train / evaluate / predict
 commands (called through ``purenn.cli.main``)."""
+import argparse
+import io
 import json
 import os
+import re
 import random
 import struct
 from fractions import Fraction
@@ -190,8 +193,16 @@ def test_train_save_log_then_evaluate_and_predict(tmp_path, tiny_mnist,
     assert lines[0] == ("Training 784,8,10 on 200 images, testing on 100; 2 "
                         "epochs, mini-batch 5, eta 2.0, seed 3")
     assert lines[1].startswith("Epoch 0: ") and lines[2].startswith("Epoch 1: ")
-    assert len(lines) == 3
+    assert len(lines) == 4
     records = [json.loads(line) for line in open(log)]
+    # The last line: best (the first epoch with the most correct) and last.
+    best = max(records, key=lambda r: (r["correct"], -r["epoch"]))
+    last = records[-1]
+    assert re.match(r"Done: 2 epochs in \d+ s; ", lines[3]), lines[3]
+    assert lines[3].endswith(
+        "; best {} / 100 ({:.2f}%) in epoch {}, last {} / 100 ({:.2f}%); "
+        "model in {}".format(best["correct"], best["correct"], best["epoch"],
+                             last["correct"], last["correct"], model))
     assert [r["epoch"] for r in records] == [0, 1]
     for record, line in zip(records, lines[1:]):
         assert record["total"] == TINY_TEST
@@ -264,6 +275,23 @@ def test_training_without_test_data(tmp_path, tiny_mnist, capsys):
     out = capsys.readouterr().out.splitlines()
     assert "testing on none (--test-limit 0)" in out[0]
     assert out[1].startswith("Epoch 0 complete, ")   # network.py's words
+    assert re.match(r"Done: 1 epoch in \d+ s$", out[2]), out[2]
+
+
+def test_summary_names_the_first_best_epoch():
+    clock = iter([100.0 + 10 * i for i in range(40)])
+    args = argparse.Namespace(save="m.json", log=None)
+    report = _cli_train._TrainReport(None, args, 10, io.StringIO(),
+                                     io.StringIO(), show_progress=False,
+                                     clock=lambda: next(clock))
+    report.net = type("Net", (), {"save": lambda self, path: None})()
+    for epoch, correct in enumerate([50, 70, 70, 60]):
+        report.epoch_done({"epoch": epoch, "correct": correct, "total": 100})
+    # One clock reading per call, 10 s apart: the run's start, each epoch's
+    # start and end, then the summary's 11th reading, 100 s after the first.
+    assert report.summary() == (
+        "Done: 4 epochs in 1 min 40 s; best 70 / 100 (70.00%) in epoch 1, "
+        "last 60 / 100 (60.00%); model in m.json")
 
 
 def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path, tiny_mnist,

@@ -493,31 +493,66 @@ def _update_own(space, own, inputs, deltas, rate, skip, lean):
 def _row_worker(conn, lo, hi):
     """Own rows lo..hi-1: answer each message until None arrives.
 
-    A message is ``(deltas, rate, skip, lean, indexes, send_rows)``:
-    update the rows with the previous mini-batch's deltas (if any), then
-    send either the a1 of the examples at ``indexes`` or the rows.
+    A message is ``(deltas, rate, skip, lean, indexes, send_rows,
+    next_indexes)``: update the rows with the previous mini-batch's deltas
+    (if any), then send either the a1 of the examples at ``indexes`` or the
+    rows.  After replying, while the parent runs the later layers, read the
+    examples at ``next_indexes`` (the next mini-batch's, if known) ahead.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     reader, params = _split_state
     own = _rows_of(params, lo, hi)
     space = _functions([reader.size, hi - lo])
     inputs = None
+    ahead = _ReadAhead(reader.inputs)
     while True:
         message = conn.recv()
         if message is None:
             return
-        deltas, rate, skip, lean, indexes, send_rows = message
+        deltas, rate, skip, lean, indexes, send_rows, next_indexes = message
         try:
             if deltas is not None:
                 own = _update_own(space, own, inputs, deltas, rate, skip,
                                   lean)
             if indexes is not None:
-                inputs = list(reader.inputs(indexes))
+                inputs = ahead.take(indexes)
                 conn.send(space["first_layer"](inputs, own))
             elif send_rows:
                 conn.send(own)
         except Exception as error:  # sent back and raised by the parent
             conn.send(error)
+        ahead.read(next_indexes)
+
+
+class _ReadAhead:
+    """Read the next mini-batch's examples early, while waiting anyway.
+
+    ``read(indexes)`` reads them now, into a list; ``take(indexes)``
+    returns what was read for the very same indexes, or reads them now.  A failed early read is forgotten, so that the error
+    comes from ``take``, at the moment it would come without reading ahead.
+    """
+
+    def __init__(self, read):
+        self._read = read
+        self._indexes = self._examples = None
+
+    def read(self, indexes):
+        self._indexes = self._examples = None
+        if indexes is None:
+            return
+        try:
+            self._examples = list(self._read(indexes))
+        except Exception:
+            return
+        self._indexes = indexes
+
+    def take(self, indexes):
+        if self._indexes is not None and self._indexes == indexes:
+            examples = self._examples
+        else:
+            examples = list(self._read(indexes))
+        self._indexes = self._examples = None
+        return examples
 
 
 @contextlib.contextmanager
@@ -563,9 +598,9 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
     state = {"own": _rows_of(params, lo, hi), "rest": params[2:],
              "pending": None, "owing": []}
 
-    def apply_pending(send_rows, indexes=None):
+    def apply_pending(send_rows, indexes=None, next_indexes=None):
         pending = state["pending"]
-        message = [None, None, None, lean, indexes, send_rows]
+        message = [None, None, None, lean, indexes, send_rows, next_indexes]
         if pending is not None:
             inputs, deltas, rate, skip = pending
             message[1:3] = rate, skip
@@ -602,6 +637,7 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
         return (w1, b1) + tuple(state["rest"])
 
     conns = []
+    ahead = _ReadAhead(reader.batch)
     try:
         try:
             for w_lo, w_hi in bounds[:-1]:
@@ -622,14 +658,19 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
             try:
                 for start in range(0, n, mini_batch_size):
                     indexes = order[start:start + mini_batch_size]
+                    following = start + mini_batch_size
+                    next_indexes = order[following:following
+                                         + mini_batch_size] or None
                     rate = _rate_of(eta, len(indexes))
                     skip = math.copysign(1.0, rate) > 0
                     # read (and check) the examples before any message
-                    batch = reader.batch(indexes)
+                    batch = ahead.take(indexes)
                     inputs = [(idx, vals) for idx, vals, _ in batch]
                     with _sigint_held():
-                        apply_pending(False, indexes)
+                        apply_pending(False, indexes, next_indexes)
                         a_own = space["first_layer"](inputs, state["own"])
+                        # the worker is usually still busy: read ahead
+                        ahead.read(next_indexes)
                         parts = receive_all()
                         parts.append(a_own)
                         a1 = [_joined(rows) for rows in zip(*parts)]

@@ -233,3 +233,50 @@ def test_split_training_interrupted_leaves_the_last_finished_mini_batch():
     assert states[2] == states[1]
     assert len(states[1][1]) == 1
     assert no_workers_left()
+
+
+def test_read_ahead_gives_what_it_read_for_the_same_indexes_only():
+    reads = []
+
+    def read(indexes):
+        reads.append(list(indexes))
+        if 99 in indexes:
+            raise ShapeError("bad example {}".format(indexes))
+        return ("example {}".format(i) for i in indexes)
+    ahead = fast._ReadAhead(read)
+    ahead.read([1, 2])
+    assert ahead.take([1, 2]) == ["example 1", "example 2"]
+    assert reads == [[1, 2]]            # read once, ahead
+    assert ahead.take([1, 2]) == ["example 1", "example 2"]
+    assert reads == [[1, 2], [1, 2]]    # taken once: read again
+    ahead.read([3])
+    assert ahead.take([4]) == ["example 4"]   # other indexes: read now
+    ahead.read(None)
+    assert ahead.take([5]) == ["example 5"]
+    # A failed read ahead says nothing; the error comes from take.
+    ahead.read([98, 99])
+    with pytest.raises(ShapeError, match="bad example"):
+        ahead.take([98, 99])
+
+
+@needs_fork
+def test_split_training_stops_at_a_bad_example_as_one_process_does():
+    # Examples are read a mini-batch ahead with several jobs; a bad one must
+    # still stop training where one process stops, with the same weights.
+    rng = random.Random(9)
+    data = random_examples(rng, 40, 6, 2)
+    # 2 inputs, not 6: the 18th example of the first epoch's order, in its
+    # 5th mini-batch of 4
+    bad = Network([6, 5, 2], seed=4).epoch_order(40)[17]
+    data[bad] = ([0.5, 0.5], 1)
+    states = {}
+    for jobs in (1, 2):
+        net = Network([6, 5, 2], seed=4)
+        progress = []
+        with pytest.raises(ShapeError, match="got 2 inputs"):
+            net.sgd(data, 3, 4, 3.0, jobs=jobs,
+                    on_progress=lambda done, total: progress.append(done))
+        states[jobs] = (progress, net.to_json())
+    assert states[2] == states[1]
+    assert states[1][0] == [4, 8, 12, 16]   # the 4 mini-batches before it
+    assert no_workers_left()

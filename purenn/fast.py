@@ -422,8 +422,9 @@ def _fast_epochs(net, training_data, epochs, mini_batch_size, eta, test_data,
 # (``update_first``, again the same sums).  Every row's arithmetic is
 # unchanged, so every bit is.  One message goes to each worker per
 # mini-batch (the deltas of the previous mini-batch with the indexes of this
-# one) and one comes back (its rows' a1).  The workers read the examples
-# from this process's memory, inherited at the fork.
+# one and of the next) and one comes back (its rows' a1).  The workers read
+# the examples from this process's memory, inherited at the fork, the next
+# mini-batch's while this process runs the later layers (``_ReadAhead``).
 
 _split_state = None
 

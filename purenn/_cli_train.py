@@ -171,6 +171,12 @@ def _percent(correct, total):
     return 100.0 * correct / total if total else 0.0
 
 
+def _score(correct, total):
+    """``9495 / 10000 (94.95%)``, as the epoch lines print it."""
+    return "{} / {} ({:.2f}%)".format(correct, total,
+                                      _percent(correct, total))
+
+
 def _duration(seconds):
     seconds = int(seconds + 0.5)
     if seconds < 60:
@@ -271,8 +277,7 @@ class _TrainReport(object):
                          ("\n".join(self.log_lines) + "\n").encode("ascii"))
         self.clear_progress()
         if total:
-            head = "Epoch {}: {} / {} ({:.2f}%)".format(
-                epoch, correct, total, _percent(correct, total))
+            head = "Epoch {}: {}".format(epoch, _score(correct, total))
         else:
             head = "Epoch {} complete".format(epoch)   # network.py's words
         self.out.write("{}, {:.1f} s, {:.0f} examples/s\n".format(
@@ -296,12 +301,9 @@ class _TrainReport(object):
             count, "" if count == 1 else "s",
             _duration(self.clock() - self.run_start))]
         if self.best is not None:
-            parts.append("best {} / {} ({:.2f}%) in epoch {}, last {} / {} "
-                         "({:.2f}%)".format(
-                             self.best[0], self.best[1],
-                             _percent(self.best[0], self.best[1]),
-                             self.best[2], self.last[0], self.last[1],
-                             _percent(self.last[0], self.last[1])))
+            parts.append("best {} in epoch {}, last {}".format(
+                _score(*self.best[:2]), self.best[2],
+                _score(*self.last[:2])))
         if self.saved_epoch is not None:
             parts.append("model in {}".format(self.args.save))
         return "; ".join(parts)

@@ -529,8 +529,9 @@ class _ReadAhead:
     """Read the next mini-batch's examples early, while waiting anyway.
 
     ``read(indexes)`` reads them now, into a list; ``take(indexes)``
-    returns what was read for the very same indexes, or reads them now.  A failed early read is forgotten, so that the error
-    comes from ``take``, at the moment it would come without reading ahead.
+    returns what was read for the very same indexes, or reads them now.
+    A failed early read is forgotten, so that the error comes from
+    ``take``, at the moment it would come without reading ahead.
     """
 
     def __init__(self, read):
@@ -548,7 +549,7 @@ class _ReadAhead:
         self._indexes = indexes
 
     def take(self, indexes):
-        if self._indexes is not None and self._indexes == indexes:
+        if self._indexes == indexes:
             examples = self._examples
         else:
             examples = list(self._read(indexes))

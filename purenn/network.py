@@ -3,7 +3,7 @@
 This module is purenn's *reference path*: each step is written with the
 primer's functions (``purenn.primer``) on list-of-lists matrices, so that every
 line can be checked against the text.  The faster training code in
-``purenn.fast`` is tested to give the same bits as this one.
+``purenn.engines.fast`` is tested to give the same bits as this one.
 
 Layers are numbered as in the primer: layer 0 is the input, layer L the
 output.  ``self.w[l]`` is the J x K matrix of weights into layer l (J neurons
@@ -27,7 +27,7 @@ import os
 import random
 
 from purenn import matrix
-from purenn.fileio import atomic_write
+from purenn.io.fileio import atomic_write
 from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw, dc_da_prev,
                            cost)
 
@@ -279,8 +279,8 @@ class Network:
 
         ``jobs`` > 1 spreads the work over processes; the answers are the same.
         """
-        # The fast forward pass of purenn.fast, the same bits as predict().
-        from purenn import fast
+        # The fast forward pass of purenn.engines.fast, the same bits as predict().
+        from purenn.engines import fast
         return fast.predictions(self, data, jobs=jobs)
 
     def evaluate(self, test_data, jobs=1):
@@ -347,7 +347,7 @@ class Network:
             raise ValueError("mini_batch_size must be a whole number >= 1, "
                              "got {!r}".format(mini_batch_size))
         if not reference:
-            from purenn import fast
+            from purenn.engines import fast
             return fast.sgd(self, training_data, epochs, mini_batch_size, eta,
                             test_data=test_data, on_epoch=on_epoch,
                             on_progress=on_progress, jobs=jobs)

@@ -43,7 +43,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from purenn import Network, mnist  # noqa: E402
+from purenn import Network  # noqa: E402
+from purenn.io import mnist  # noqa: E402
 
 LAYERS = [784, 30, 10]
 BATCH = 10

@@ -15,7 +15,7 @@ never holds a partial or wrong file.  A mirror that is down, answers with an
 error, or serves a file with the wrong content is reported and the next one
 is tried.  A file already in ``--dest`` with the right content is kept.
 Finally SHA256SUMS is written beside the files, so that
-``purenn.mnist.verify_checksums`` works there.  Progress goes to stderr.
+``purenn.io.mnist.verify_checksums`` works there.  Progress goes to stderr.
 
 Exit status: 0 when all four files are in place, 1 when some file could not
 be had from any mirror, 2 for bad arguments.  Standard library only.

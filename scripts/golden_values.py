@@ -40,7 +40,7 @@ def main():
                       "{} {}".format([h["correct"] for h in history],
                                      digest(net.to_json()))))
     try:
-        from purenn import mnist
+        from purenn.io import mnist
         training, test = mnist.load(train_limit=1000, test_limit=500)
     except (ImportError, OSError, ValueError) as exc:
         lines.append(("mnist", "unavailable: {}".format(exc)))

@@ -18,7 +18,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from purenn import Network, mnist  # noqa: E402  (the checkout's purenn)
+from purenn import Network  # noqa: E402  (the checkout's purenn)
+from purenn.io import mnist  # noqa: E402
 
 EPOCHS, BATCH, ETA, SEED = 50, 10, 3.0, 9
 

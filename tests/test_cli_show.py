@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from purenn.cli import main
-from purenn.idx import write_idx
+from purenn.io.idx import write_idx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -11,11 +11,12 @@ from fractions import Fraction
 
 import pytest
 
-from purenn import Network, mnist
-from purenn import _cli_train
+from purenn import Network
+from purenn.io import mnist
+from purenn.cli import train as _cli_train
 from purenn.cli import main
-from purenn.idx import write_idx
-from purenn.png import write_png
+from purenn.io.idx import write_idx
+from purenn.io.png import write_png
 
 from support import assert_same_bits
 
@@ -413,7 +414,7 @@ def small_models(tmp_path):
 
 def _palette_png():
     import zlib
-    from purenn.png import PNG_SIGNATURE
+    from purenn.io.png import PNG_SIGNATURE
 
     def chunk(kind, body):
         return (struct.pack(">I", len(body)) + kind + body

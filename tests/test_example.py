@@ -2,7 +2,7 @@
 from fractions import Fraction
 
 from purenn.cli import main
-from purenn.trace import PRIMER_VALUES, worked_example
+from purenn.classroom.trace import PRIMER_VALUES, worked_example
 from support import replay_worked_example
 
 # Copied from the primer's "example calculation" section

@@ -1,4 +1,4 @@
-"""The fast path (purenn.fast, purenn._codegen) gives the reference's bits.
+"""The fast path (purenn.engines.fast, purenn.engines.codegen) gives the reference's bits.
 
 Every test trains or evaluates twice, once with ``reference=True`` (the
 primer-shaped code of purenn.network, the specification) and once through
@@ -11,7 +11,9 @@ import random
 
 import pytest
 
-from purenn import Network, ShapeError, fast, mnist, _codegen
+from purenn import Network, ShapeError
+from purenn.engines import codegen as _codegen, fast
+from purenn.io import mnist
 from support import assert_same_bits
 
 

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from purenn import mnist
+from purenn.io import mnist
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = sorted(base + ".gz" for base in (

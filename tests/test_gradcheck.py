@@ -3,7 +3,7 @@ import pytest
 
 import purenn.network
 import purenn.primer
-from purenn import gradcheck
+from purenn.classroom import gradcheck
 from purenn.cli import main
 from purenn.network import Network
 

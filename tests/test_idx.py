@@ -1,4 +1,4 @@
-"""Tests of purenn.idx: round trips, one test per defect, damage everywhere."""
+"""Tests of purenn.io.idx: round trips, one test per defect, damage everywhere."""
 import array
 import gzip
 import os
@@ -8,7 +8,7 @@ import tracemalloc
 
 import pytest
 
-from purenn.idx import IdxArray, IdxError, read_idx, write_idx
+from purenn.io.idx import IdxArray, IdxError, read_idx, write_idx
 
 # One example value list per type code, with each type's extremes.  The
 # float values include -0.0, infinities, a subnormal and a NaN so that

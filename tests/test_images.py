@@ -1,12 +1,12 @@
-"""purenn.images: reading PGM/PNG drawings and preparing them like MNIST."""
+"""purenn.io.images: reading PGM/PNG drawings and preparing them like MNIST."""
 import struct
 
 import pytest
 
-from purenn import images
-from purenn.images import (ImageError, decode_pgm, prepare_digit, read_image,
+from purenn.io import images
+from purenn.io.images import (ImageError, decode_pgm, prepare_digit, read_image,
                            to_pixels)
-from purenn.png import encode_png, write_png
+from purenn.io.png import encode_png, write_png
 
 
 def _field(x):
@@ -65,7 +65,7 @@ def test_read_image_png_colour_and_transparency(tmp_path):
     # RGBA by hand: filter byte 0 and one row of two pixels.  Opaque white;
     # black at alpha 0, which must show the white paper underneath.
     import zlib
-    from purenn.png import PNG_SIGNATURE
+    from purenn.io.png import PNG_SIGNATURE
 
     def chunk(kind, body):
         return (struct.pack(">I", len(body)) + kind + body

@@ -1,4 +1,4 @@
-"""Tests of purenn.mnist: the shipped files, small fake MNIST directories."""
+"""Tests of purenn.io.mnist: the shipped files, small fake MNIST directories."""
 import collections
 import gzip
 import os
@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from purenn import mnist
-from purenn.idx import IdxError, write_idx
-from purenn.mnist import Dataset, MnistError
+from purenn.io import mnist
+from purenn.io.idx import IdxError, write_idx
+from purenn.io.mnist import Dataset, MnistError
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def make_mnist(directory, train=3, test=2, gz=False, dotted=False,
 def test_default_directory_is_next_to_the_package():
     package = os.path.dirname(os.path.abspath(mnist.__file__))
     assert mnist.DEFAULT_DIRECTORY == os.path.normpath(
-        os.path.join(package, "..", "data", "mnist"))
+        os.path.join(package, "..", "..", "data", "mnist"))
 
 
 def test_real_counts_and_shapes(real):

@@ -134,7 +134,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 
     def crash(*args):
         raise OSError("disk on fire")
-    monkeypatch.setattr(purenn.fileio.os, "replace", crash)
+    monkeypatch.setattr(purenn.io.fileio.os, "replace", crash)
     with pytest.raises(OSError, match="disk on fire"):
         Network([2, 2], seed=2).save(str(path))
     assert path.read_bytes() == before

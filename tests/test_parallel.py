@@ -1,4 +1,4 @@
-"""Several processes, the same answers (purenn.parallel, ``jobs`` > 1).
+"""Several processes, the same answers (purenn.engines.parallel, ``jobs`` > 1).
 
 Every test compares ``jobs`` > 1 with ``jobs=1`` on the same network and
 data: the predictions (in order), the counts and every trained bit.
@@ -11,7 +11,9 @@ import time
 
 import pytest
 
-from purenn import Network, ShapeError, fast, mnist, parallel
+from purenn import Network, ShapeError
+from purenn.engines import fast, parallel
+from purenn.io import mnist
 from support import assert_same_bits
 from test_fast import random_examples
 

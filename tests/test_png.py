@@ -1,11 +1,11 @@
-"""purenn.png: the writer's files are valid PNG, the reader decodes every
+"""purenn.io.png: the writer's files are valid PNG, the reader decodes every
 supported colour type and filter type, and refuses the rest clearly."""
 import struct
 import zlib
 
 import pytest
 
-from purenn.png import (PNG_SIGNATURE, PngError, decode_png, encode_png,
+from purenn.io.png import (PNG_SIGNATURE, PngError, decode_png, encode_png,
                         read_png, write_png)
 
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import purenn.primer
-from purenn import selftest
+from purenn.classroom import selftest
 from purenn.cli import main
 from support import REPO
 
@@ -50,7 +50,7 @@ def test_a_changed_training_result_fails(monkeypatch):
 def test_an_exception_is_a_failed_check(monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk on fire")
-    monkeypatch.setattr("purenn.idx.write_idx", boom)
+    monkeypatch.setattr("purenn.io.idx.write_idx", boom)
     result, = selftest.run_checks(checks=["IDX round trip"])
     assert result == ("IDX round trip", "FAIL", "OSError: disk on fire")
 

@@ -10,10 +10,12 @@ from support import REPO
 
 def _imported_top_level_names():
     package = os.path.join(REPO, "purenn")
-    for name in sorted(os.listdir(package)):
-        if not name.endswith(".py"):
-            continue
-        path = os.path.join(package, name)
+    paths = sorted(os.path.join(folder, name)
+                   for folder, _, names in os.walk(package)
+                   for name in names if name.endswith(".py"))
+    assert len(paths) > 20, "the walk should find every module"
+    for path in paths:
+        name = os.path.relpath(path, package)
         with open(path, encoding="utf-8") as stream:
             tree = ast.parse(stream.read(), path)
         for node in ast.walk(tree):

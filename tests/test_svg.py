@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 
 from purenn.cli import main
-from purenn.svg import line_chart, nice_ticks
+from purenn.io.svg import line_chart, nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 

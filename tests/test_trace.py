@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from purenn import trace as trace_module
+from purenn.classroom import trace as trace_module
 from purenn.cli import main
 from purenn.network import Network
-from purenn.trace import (DEMO_INPUT, DEMO_STEP_SIZE, DEMO_TARGET,
+from purenn.classroom.trace import (DEMO_INPUT, DEMO_STEP_SIZE, DEMO_TARGET,
                           demo_network, render_json, render_markdown,
                           render_text, trace)
 from support import assert_same_bits

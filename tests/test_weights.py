@@ -5,10 +5,10 @@ import zlib
 
 import pytest
 
-from purenn._cli_classroom import _tile_shape, weights_picture
+from purenn.cli.classroom import _tile_shape, weights_picture
 from purenn.cli import main
 from purenn.network import Network
-from purenn.png import read_png
+from purenn.io.png import read_png
 
 WHITE, GREY = (255, 255, 255), (160, 160, 160)
 RED, BLUE = (255, 0, 0), (0, 0, 255)
@@ -132,7 +132,7 @@ def test_bad_scale():
 
 
 def test_show_out_writes_the_digit_bytes(tmp_path, capsys):
-    from purenn import mnist
+    from purenn.io import mnist
     out = tmp_path / "digit.png"
     assert main(["show", "--index", "0", "--out", str(out)]) == 0
     capsys.readouterr()

@@ -7,14 +7,14 @@ detail)`` per check, status ``"ok"``, ``"FAIL"`` or ``"skip"``:
   example, computed by ``Network``, equal to the bit (compared by
   ``float.hex``);
 - gradient check: backpropagation agrees with central finite differences
-  on a 3-4-2 network (``purenn.gradcheck``);
+  on a 3-4-2 network (``purenn.classroom.gradcheck``);
 - IDX round trip: unsigned bytes and float64 written with
-  ``purenn.idx.write_idx`` (plain and gzip) read back identical;
+  ``purenn.io.idx.write_idx`` (plain and gzip) read back identical;
 - training: a tiny fixed-seed SGD run gives its pinned regression values
   (per-epoch counts and the SHA-256 of the saved model), the same bits on
   CPython 3.6 to 3.13;
 - MNIST checksums: the shipped files against ``SHA256SUMS``
-  (``purenn.mnist.verify_checksums``), skipped if the data is not there.
+  (``purenn.io.mnist.verify_checksums``), skipped if the data is not there.
 
 The library never prints: ``purenn selftest`` prints one line per check and
 exits non-zero if any failed.
@@ -43,7 +43,7 @@ class _Failed(Exception):
 
 
 def _check_worked_example(directory):
-    from purenn.trace import PRIMER_VALUES, worked_example
+    from purenn.classroom.trace import PRIMER_VALUES, worked_example
     computed = dict((name, value) for name, _, value in worked_example())
     for name, expected in PRIMER_VALUES:
         if computed[name].hex() != expected.hex():
@@ -54,7 +54,7 @@ def _check_worked_example(directory):
 
 
 def _check_gradients(directory):
-    from purenn import gradcheck
+    from purenn.classroom import gradcheck
     net = Network([3, 4, 2], seed=3)
     rows = gradcheck.check_gradients(net, [0.25, 0.5, 0.75], [1.0, 0.0])
     bad = gradcheck.worst(rows)
@@ -69,7 +69,7 @@ def _check_gradients(directory):
 
 def _check_idx(directory):
     import array
-    from purenn.idx import read_idx, write_idx
+    from purenn.io.idx import read_idx, write_idx
     folder = tempfile.mkdtemp(prefix="purenn-selftest-")
     try:
         pixels = bytes(range(256)) * 3
@@ -146,7 +146,7 @@ class _Skip(Exception):
 
 
 def _check_mnist(directory):
-    from purenn import mnist
+    from purenn.io import mnist
     folder = directory if directory is not None else mnist.DEFAULT_DIRECTORY
     if not os.path.exists(os.path.join(folder, "SHA256SUMS")):
         raise _Skip("no {} (data not shipped here)".format(

@@ -41,7 +41,7 @@ supported Python.
 import os
 import struct
 
-from purenn import png
+from purenn.io import png
 
 __all__ = ["ImageError", "INK_THRESHOLD", "decode_pgm", "read_pgm",
            "read_image", "prepare_digit", "to_pixels"]

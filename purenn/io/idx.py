@@ -51,7 +51,7 @@ import struct
 import sys
 import zlib
 
-from purenn.fileio import atomic_write
+from purenn.io.fileio import atomic_write
 
 __all__ = ["IdxError", "IdxArray", "read_idx", "write_idx", "TYPE_NAMES",
            "MAX_DATA_BYTES"]

@@ -1,10 +1,10 @@
 """Generate straight-line training code for one network shape.
 
-``purenn.fast`` trains with two functions written out for the shape at hand,
+``purenn.engines.fast`` trains with two functions written out for the shape at hand,
 ``train_batch`` and ``predict``, unrolled over the neurons of every layer so
 that each neuron's z, a and deltas are plain local variables.  Every
 expression is the reference arithmetic of ``purenn.network`` in the same
-order (see ``purenn.fast`` for why each shortcut keeps every bit):
+order (see ``purenn.engines.fast`` for why each shortcut keeps every bit):
 
 * forward: ``z = ((w0*a0 + w1*a1) + ...) + b``, ``a = 1.0/(1.0+exp(-z))``;
 * output delta: ``a*(1.0-a) * (a - y)``; hidden delta: ``a*(1.0-a) * dc_da``
@@ -35,7 +35,7 @@ from purenn.primer import sigmoid
 __all__ = ["source", "build", "MAX_TERMS"]
 
 # Beyond this many unrolled multiply-adds in the layers after the first the
-# generated code gets too large to compile quickly; purenn.fast then falls
+# generated code gets too large to compile quickly; purenn.engines.fast then falls
 # back to the reference path.
 MAX_TERMS = 40000
 
@@ -209,7 +209,7 @@ def _train(code, layers):
          " zip(repeat(delta), vals)))")
     code.depth -= 1
     # Updates, after every example of the mini-batch: w - rate * sum.
-    # update_first_lean: sums without the leading 0.0 (see purenn.fast).
+    # update_first_lean: sums without the leading 0.0 (see purenn.engines.fast).
     code("W1 = (update_first_lean if lean else update_first)"
          "(W1, touched, rate, skip_zero_columns)")
     for l in range(2, last + 1):
@@ -373,7 +373,7 @@ def _update_first(code, layers, name="update_first", start="0.0"):
     the width) are summed in one expression; longer lists add the rest four
     pairs at a time.  The sums begin at ``start`` as the reference's do
     (0.0); with ``start`` None they begin with the first product, which
-    differs only in the sign of a zero sum (see purenn.fast for when that
+    differs only in the sign of a zero sum (see purenn.engines.fast for when that
     changes no weight).
     """
     width = layers[1]
@@ -431,7 +431,7 @@ def _update_first(code, layers, name="update_first", start="0.0"):
         "w{0} - rate * s{0}".format(j) for j in range(width))))
     code.depth -= 2
     # Inputs that were 0 in every example have sums of exactly +0.0, and
-    # w - rate * 0.0 is w unless rate is negative (or -0.0): see purenn.fast.
+    # w - rate * 0.0 is w unless rate is negative (or -0.0): see purenn.engines.fast.
     code("if not skip_zero_columns:")
     code.depth += 1
     code("for k in range(n0):")
@@ -476,7 +476,7 @@ def source(layers):
     takes ``(idx, vals, target)`` triples and returns new params without
     changing the old ones; ``lean=True`` sums the first layer's gradient
     without the leading 0.0 (same bits only while no first-layer weight is
-    -0.0, see purenn.fast).  Helpers in the same source: ``update_first``,
+    -0.0, see purenn.engines.fast).  Helpers in the same source: ``update_first``,
     ``update_first_lean`` and ``update_w2``, ``update_w3``... for the later
     layers; for training with the first layer's rows split between
     processes, ``first_layer`` and (with a hidden layer) ``train_rest``.
@@ -507,6 +507,6 @@ def build(layers):
                  # consume(iterator) runs it to the end, in C
                  "consume": collections.deque(maxlen=0).extend,
                  "repeat": itertools.repeat}
-    exec(compile(source(layers), "<purenn.fast {}>".format(
+    exec(compile(source(layers), "<purenn.engines.fast {}>".format(
         list(layers)), "exec"), namespace)
     return namespace

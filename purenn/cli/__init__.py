@@ -83,8 +83,8 @@ def parse_float_list(text):
 
 
 def _command_modules():
-    from purenn import _cli_data, _cli_train, _cli_classroom
-    return [_cli_data, _cli_train, _cli_classroom]
+    from purenn.cli import data, train, classroom
+    return [data, train, classroom]
 
 
 def build_parser():

@@ -6,7 +6,7 @@ with ``reference=True``.  It computes exactly what ``purenn.network`` computes
 work laid out for CPython:
 
 * flat tuples of floats instead of n x 1 column matrices;
-* code generated once per network shape (``purenn._codegen``), unrolled over
+* code generated once per network shape (``purenn.engines.codegen``), unrolled over
   the neurons so that every z, a and delta is a local variable;
 * the first layer stored column-major, and only the non-zero inputs visited,
   in its forward pass and in its weight gradient (about 80% of MNIST's pixels
@@ -71,14 +71,14 @@ import numbers
 import signal
 import sys
 
-from purenn import _codegen, parallel
+from purenn.engines import codegen as _codegen, parallel
 from purenn.network import target_column, _label
 
 __all__ = ["sgd", "predictions", "supports"]
 
 _compress = itertools.compress
 
-# value / 255 for every pixel byte, the floats purenn.mnist gives.
+# value / 255 for every pixel byte, the floats purenn.io.mnist gives.
 _SCALE = tuple(value / 255 for value in range(256))
 
 _compiled = {}
@@ -181,7 +181,7 @@ def _store(net, params):
 
 def _is_dataset(data, size):
     try:
-        from purenn.mnist import Dataset
+        from purenn.io.mnist import Dataset
     except ImportError:  # pragma: no cover - mnist ships with purenn
         return False
     return isinstance(data, Dataset) and data.rows * data.cols == size
@@ -293,7 +293,7 @@ def predictions(net, data, jobs=1):
 
     Falls back to the reference ``predict`` for networks ``supports``
     rejects.  ``jobs`` > 1 predicts ``jobs`` contiguous chunks of ``data``
-    in as many worker processes (``purenn.parallel``) and returns the same
+    in as many worker processes (``purenn.engines.parallel``) and returns the same
     list, in the same order, as one process.
     """
     _check_jobs(jobs)

@@ -31,7 +31,7 @@ def register(subparsers):
 
 def run_show(args):
     """Print image ``args.index`` of set ``args.which``; return 0."""
-    from purenn import mnist
+    from purenn.io import mnist
     data = mnist.load_set(args.data, args.which)
     if args.index >= len(data):
         raise CliError("--index {} is out of range: the {} set has {} images, "
@@ -41,7 +41,7 @@ def run_show(args):
                                          data.labels[args.index]))
     print(mnist.render_text(data.pixels(args.index), data.rows, data.cols))
     if args.out is not None:
-        from purenn.png import write_png
+        from purenn.io.png import write_png
         pixels = data.pixels(args.index)
         cols = data.cols
         write_png(args.out, [list(pixels[row * cols:(row + 1) * cols])

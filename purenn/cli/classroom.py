@@ -123,7 +123,7 @@ def register(subparsers):
 # -- example ---------------------------------------------------------------
 
 def run_example(args):
-    from purenn import trace
+    from purenn.classroom import trace
     if args.network == "primer":
         out = trace.render_worked_example()
         if args.exact:
@@ -158,7 +158,7 @@ def _check_lengths(net, source, inputs, target):
 # -- trace -----------------------------------------------------------------
 
 def run_trace(args):
-    from purenn import trace
+    from purenn.classroom import trace
     from purenn.network import load
     net = load(args.model)
     trace.check_size(net.layers)
@@ -176,7 +176,7 @@ def run_trace(args):
 # -- gradcheck -------------------------------------------------------------
 
 def run_gradcheck(args):
-    from purenn import gradcheck
+    from purenn.classroom import gradcheck
     from purenn.network import Network, load
     if args.model is not None:
         net = load(args.model)
@@ -277,7 +277,7 @@ def weights_picture(w, zoom=4, scale="global"):
 
 def run_weights(args):
     from purenn.network import load
-    from purenn.png import write_png
+    from purenn.io.png import write_png
     net = load(args.model)
     # Layer 1: the first hidden layer, or the output layer of a network
     # without one (784-10), whose tiles are then the ten digit templates.
@@ -349,8 +349,8 @@ def read_log(path):
 
 
 def run_plot(args):
-    from purenn.fileio import atomic_write
-    from purenn.svg import line_chart
+    from purenn.io.fileio import atomic_write
+    from purenn.io.svg import line_chart
     points = read_log(args.log)
     text = line_chart([epoch for epoch, _ in points],
                       [accuracy for _, accuracy in points], args.title,
@@ -366,7 +366,7 @@ def run_plot(args):
 
 def run_selftest(args):
     import time
-    from purenn import selftest
+    from purenn.classroom import selftest
     start = time.time()
     results = selftest.run_checks(args.data)
     width = max(len(result.name) for result in results)

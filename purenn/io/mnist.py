@@ -1,6 +1,6 @@
 """The MNIST handwritten digits, loaded compactly from the original IDX files.
 
-A directory of MNIST holds four IDX files (see ``purenn.idx``), each plain or
+A directory of MNIST holds four IDX files (see ``purenn.io.idx``), each plain or
 gzip-compressed (``.gz``), under the standard names or the dotted spelling
 some mirrors use (``train-images.idx3-ubyte``):
 
@@ -22,7 +22,7 @@ The default directory is ``data/mnist`` of the purenn checkout, found next to
 this package, never relative to the working directory.
 
 >>> import os, shutil, tempfile
->>> from purenn.idx import write_idx
+>>> from purenn.io.idx import write_idx
 >>> folder = tempfile.mkdtemp()
 >>> write_idx(os.path.join(folder, "t10k-images-idx3-ubyte"),
 ...           bytes([255, 51] + [0] * 782), shape=(1, 28, 28))
@@ -43,14 +43,15 @@ import operator
 import os
 import zlib
 
-from purenn.idx import read_idx
+from purenn.io.idx import read_idx
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "load", "load_set",
            "find_file", "verify_checksums", "render_text", "SHADES", "ROWS",
            "COLS"]
 
 DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data", "mnist"))
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data",
+    "mnist"))
 
 # set name -> (images file, labels file), standard spellings without .gz
 _FILES = {
@@ -263,7 +264,7 @@ def _sha256_decompressed(path):
                     break
                 digest.update(chunk)
         except (OSError, EOFError, zlib.error) as exc:
-            # As in purenn.idx: an OSError with an errno is a real I/O error.
+            # As in purenn.io.idx: an OSError with an errno is a real I/O error.
             if isinstance(exc, OSError) and exc.errno is not None:
                 raise
             raise MnistError("{}: the gzip stream is corrupt ({}: {})".format(

@@ -33,7 +33,7 @@ import os
 import struct
 import zlib
 
-from purenn.fileio import atomic_write
+from purenn.io.fileio import atomic_write
 
 __all__ = ["PNG_SIGNATURE", "PngError", "PngImage", "encode_png", "write_png",
            "decode_png", "read_png"]

@@ -17,7 +17,7 @@ import time
 from purenn import network
 from purenn.cli import (CliError, non_negative_int, parse_int_list,
                         positive_int)
-from purenn.fileio import atomic_write
+from purenn.io.fileio import atomic_write
 
 DEFAULT_LAYERS = [784, 30, 10]
 DEFAULT_EPOCHS = 30
@@ -330,7 +330,7 @@ class _TrainReport(object):
 
 def train_command(args, out=None, err=None):
     """Run ``purenn train``; return the exit status."""
-    from purenn import mnist
+    from purenn.io import mnist
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     if args.init is not None:
@@ -398,7 +398,7 @@ def _isatty(stream):
 # -- evaluate -------------------------------------------------------------
 
 def _load_set(args, which, limit):
-    from purenn import mnist
+    from purenn.io import mnist
     data = mnist.load_set(args.data, which, limit)
     if len(data) == 0:
         raise CliError("no {} images in {}".format(
@@ -471,7 +471,7 @@ def _bar_chart(activations, predicted):
 
 
 def _input_grid(x, rows, cols):
-    from purenn.images import to_pixels
+    from purenn.io.images import to_pixels
     pixels = to_pixels(x)
     return ["".join("{:4d}".format(pixels[r * cols + c]) for c in range(cols))
             for r in range(rows)]
@@ -479,7 +479,7 @@ def _input_grid(x, rows, cols):
 
 def predict_command(args, out=None):
     """Run ``purenn predict``; return the exit status."""
-    from purenn import mnist
+    from purenn.io import mnist
     out = sys.stdout if out is None else out
     net = _load_model(args.model)
     rows = cols = mnist.ROWS
@@ -496,7 +496,7 @@ def predict_command(args, out=None):
         lines.append("{} image {} (label {}):".format(args.set, args.index,
                                                       label))
     elif args.image is not None:
-        from purenn import images
+        from purenn.io import images
         picture, kind = images.read_image(args.image)
         x, notes = images.prepare_digit(picture)
         pixels = images.to_pixels(x)

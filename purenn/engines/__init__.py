@@ -1,0 +1,1 @@
+"""Faster ways to run the reference's arithmetic, each giving its bits."""

@@ -1,7 +1,7 @@
 """The ``purenn`` command line: a thin argparse layer over the library.
 
-Each group of subcommands lives in its own module (``_cli_data``,
-``_cli_train``, ``_cli_classroom``) with a ``register(subparsers)`` function
+Each group of subcommands lives in its own module (``data``,
+``train``, ``classroom``; shared pieces in ``common``) with a ``register(subparsers)`` function
 that adds its parsers and sets ``func`` to the function that runs it.  A
 command function takes the parsed arguments and returns the exit status.
 
@@ -14,72 +14,12 @@ import os
 import sys
 
 import purenn
+from purenn.cli.common import (CliError, Parser, parse_int_list,
+                                parse_float_list, positive_int,
+                                non_negative_int)
 
 __all__ = ["CliError", "build_parser", "main", "parse_int_list",
            "parse_float_list", "positive_int", "non_negative_int"]
-
-
-class CliError(Exception):
-    """A problem the user can fix; ``main`` prints it as one line, exit 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, not usage + error."""
-
-    def error(self, message):
-        raise CliError("{} (see '{} --help')".format(message, self.prog))
-
-
-def _int_in_range(text, lowest, what):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            "expected {}, got {!r}".format(what, text))
-    if value < lowest:
-        raise argparse.ArgumentTypeError(
-            "expected {}, got {}".format(what, value))
-    return value
-
-
-def positive_int(text):
-    """argparse type: an int >= 1."""
-    return _int_in_range(text, 1, "a whole number >= 1")
-
-
-def non_negative_int(text):
-    """argparse type: an int >= 0."""
-    return _int_in_range(text, 0, "a whole number >= 0")
-
-
-def parse_int_list(text):
-    """argparse type: comma-separated whole numbers >= 1, e.g. ``784,30,10``."""
-    parts = [part.strip() for part in text.split(",")]
-    try:
-        values = [int(part) for part in parts]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            "expected comma-separated whole numbers such as 784,30,10, "
-            "got {!r}".format(text))
-    if any(value < 1 for value in values):
-        raise argparse.ArgumentTypeError(
-            "every size must be >= 1, got {!r}".format(text))
-    return values
-
-
-def parse_float_list(text):
-    """argparse type: comma-separated finite numbers, e.g. ``0.8,0.2``."""
-    import math
-    try:
-        values = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            "expected comma-separated numbers such as 0.8,0.2, "
-            "got {!r}".format(text))
-    if not all(math.isfinite(value) for value in values):
-        raise argparse.ArgumentTypeError(
-            "expected finite numbers, got {!r}".format(text))
-    return values
 
 
 def _command_modules():
@@ -89,14 +29,14 @@ def _command_modules():
 
 def build_parser():
     """Return the ``purenn`` ArgumentParser with every subcommand."""
-    parser = _Parser(
+    parser = Parser(
         prog="purenn",
         description="The Neural Networks Primer's network in pure Python.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--version", action="version",
                         version="purenn " + purenn.__version__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                       parser_class=_Parser)
+                                       parser_class=Parser)
     for module in _command_modules():
         module.register(subparsers)
     return parser

@@ -12,7 +12,7 @@ import math
 import random
 import sys
 
-from purenn.cli import CliError, parse_float_list, parse_int_list, \
+from purenn.cli.common import CliError, parse_float_list, parse_int_list, \
     positive_int, non_negative_int
 
 __all__ = ["register", "weights_picture", "read_log"]

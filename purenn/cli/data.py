@@ -5,7 +5,7 @@
     python -m purenn show --index 0            # test image 0, a 7
     python -m purenn show --index 0 --set train --data path/to/mnist
 """
-from purenn.cli import CliError, non_negative_int
+from purenn.cli.common import CliError, non_negative_int
 
 
 def register(subparsers):

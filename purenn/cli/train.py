@@ -15,7 +15,7 @@ import sys
 import time
 
 from purenn import network
-from purenn.cli import (CliError, non_negative_int, parse_int_list,
+from purenn.cli.common import (CliError, non_negative_int, parse_int_list,
                         positive_int)
 from purenn.io.fileio import atomic_write
 

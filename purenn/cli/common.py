@@ -1,0 +1,69 @@
+"""What every ``purenn`` subcommand module shares: ``CliError``, the
+one-line-error parser class and the argparse value types."""
+import argparse
+import math
+
+__all__ = ["CliError", "Parser", "parse_int_list", "parse_float_list",
+           "positive_int", "non_negative_int"]
+
+
+class CliError(Exception):
+    """A problem the user can fix; ``main`` prints it as one line, exit 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, not usage + error."""
+
+    def error(self, message):
+        raise CliError("{} (see '{} --help')".format(message, self.prog))
+
+
+def _int_in_range(text, lowest, what):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected {}, got {!r}".format(what, text))
+    if value < lowest:
+        raise argparse.ArgumentTypeError(
+            "expected {}, got {}".format(what, value))
+    return value
+
+
+def positive_int(text):
+    """argparse type: an int >= 1."""
+    return _int_in_range(text, 1, "a whole number >= 1")
+
+
+def non_negative_int(text):
+    """argparse type: an int >= 0."""
+    return _int_in_range(text, 0, "a whole number >= 0")
+
+
+def parse_int_list(text):
+    """argparse type: comma-separated whole numbers >= 1, e.g. ``784,30,10``."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        values = [int(part) for part in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected comma-separated whole numbers such as 784,30,10, "
+            "got {!r}".format(text))
+    if any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError(
+            "every size must be >= 1, got {!r}".format(text))
+    return values
+
+
+def parse_float_list(text):
+    """argparse type: comma-separated finite numbers, e.g. ``0.8,0.2``."""
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "expected comma-separated numbers such as 0.8,0.2, "
+            "got {!r}".format(text))
+    if not all(math.isfinite(value) for value in values):
+        raise argparse.ArgumentTypeError(
+            "expected finite numbers, got {!r}".format(text))
+    return values

@@ -9,7 +9,6 @@ Errors the user can fix (a bad flag, a missing or damaged file, a model that
 does not fit the data) end in one line ``purenn: error: ...`` on stderr and
 exit status 2, never a traceback.  Ctrl-C ends with status 130.
 """
-import argparse
 import os
 import sys
 
@@ -31,8 +30,7 @@ def build_parser():
     """Return the ``purenn`` ArgumentParser with every subcommand."""
     parser = Parser(
         prog="purenn",
-        description="The Neural Networks Primer's network in pure Python.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        description="The Neural Networks Primer's network in pure Python.")
     parser.add_argument("--version", action="version",
                         version="purenn " + purenn.__version__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",

@@ -20,11 +20,8 @@ __all__ = ["register", "weights_picture", "read_log"]
 
 def register(subparsers):
     """Add this module's subcommands to subparsers."""
-    import argparse
-    defaults = argparse.ArgumentDefaultsHelpFormatter
-
     example = subparsers.add_parser(
-        "example", formatter_class=defaults,
+        "example",
         help="replay the primer's worked example step by step",
         description="Replay the primer's worked example (1 -> 1 -> 1, "
                     "a0 = 0.8, y = 1, step 0.1) with the primer's names, "
@@ -41,7 +38,7 @@ def register(subparsers):
     example.set_defaults(func=run_example)
 
     trace = subparsers.add_parser(
-        "trace", formatter_class=defaults,
+        "trace",
         help="every intermediate of one training step of a small network",
         description="Print every z, a, dC/da, dC/db, dC/dw, the updates and "
                     "the cost before and after one training step of a saved "
@@ -58,7 +55,7 @@ def register(subparsers):
     trace.set_defaults(func=run_trace)
 
     gradcheck = subparsers.add_parser(
-        "gradcheck", formatter_class=defaults,
+        "gradcheck",
         help="compare backpropagation with finite differences",
         description="Compare every backpropagated derivative with a central "
                     "finite difference (h = 1e-5); exit 1 if a relative "
@@ -79,7 +76,7 @@ def register(subparsers):
     gradcheck.set_defaults(func=run_gradcheck)
 
     weights = subparsers.add_parser(
-        "weights", formatter_class=defaults,
+        "weights",
         help="draw the first hidden layer's incoming weights as a PNG",
         description="Draw each first-hidden-layer neuron's incoming weights "
                     "as a tile (28x28 for 784 inputs) in a grid: blue "
@@ -97,7 +94,7 @@ def register(subparsers):
     weights.set_defaults(func=run_weights)
 
     plot = subparsers.add_parser(
-        "plot", formatter_class=defaults,
+        "plot",
         help="draw accuracy per epoch from a train --log file as SVG",
         description="Read the JSON lines that 'train --log' writes and draw "
                     "test accuracy (correct / total) per epoch.")
@@ -109,7 +106,7 @@ def register(subparsers):
     plot.set_defaults(func=run_plot)
 
     selftest = subparsers.add_parser(
-        "selftest", formatter_class=defaults,
+        "selftest",
         help="check this installation without pytest",
         description="Check with the standard library alone that purenn "
                     "computes what it should; one line per check, exit 1 on "

@@ -3,7 +3,7 @@ one-line-error parser class and the argparse value types."""
 import argparse
 import math
 
-__all__ = ["CliError", "Parser", "parse_int_list", "parse_float_list",
+__all__ = ["CliError", "Parser", "HelpFormatter", "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int"]
 
 
@@ -11,8 +11,36 @@ class CliError(Exception):
     """A problem the user can fix; ``main`` prints it as one line, exit 2."""
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show a default as a user would type it, and only when there is one.
+
+    No default shows for required options, for flags that are off unless
+    given, and where the help already says it in words (``default: ...``);
+    a list default shows comma-separated (``784,30,10``), never as a repr.
+    """
+
+    def __init__(self, prog):
+        super(HelpFormatter, self).__init__(prog, max_help_position=30)
+
+    def _get_help_string(self, action):
+        default = action.default
+        if (default is None or default is False or default is True
+                or action.required or default == argparse.SUPPRESS
+                or "default:" in (action.help or "")):
+            return action.help
+        if isinstance(default, (list, tuple)):
+            return "{} (default: {})".format(
+                action.help, ",".join(str(value) for value in default))
+        return super(HelpFormatter, self)._get_help_string(action)
+
+
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, not usage + error."""
+    """An ArgumentParser whose usage errors are one line, not usage + error,
+    and whose help shows defaults through HelpFormatter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super(Parser, self).__init__(*args, **kwargs)
 
     def error(self, message):
         raise CliError("{} (see '{} --help')".format(message, self.prog))

@@ -41,25 +41,12 @@ def _non_negative_float(text):
     return value
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Show ``(default: X)``, except for flags whose help says it in words
-    (default None) and on/off switches."""
-
-    def __init__(self, prog):
-        super(_Formatter, self).__init__(prog, max_help_position=30)
-
-    def _get_help_string(self, action):
-        if action.default is None or action.default is False:
-            return action.help
-        return super(_Formatter, self)._get_help_string(action)
-
-
 def register(subparsers):
     """Add ``train``, ``evaluate`` and ``predict`` to subparsers."""
     data_help = "MNIST directory (default: the checkout's data/mnist)"
 
     train = subparsers.add_parser(
-        "train", formatter_class=_Formatter,
+        "train",
         help="train a network on MNIST (network.py's SGD)",
         description="Train a network on MNIST with mini-batch SGD, exactly "
         "as network.py's SGD; with no flags, the book's run: 784,30,10, 30 "
@@ -102,7 +89,7 @@ def register(subparsers):
     train.set_defaults(func=train_command)
 
     evaluate = subparsers.add_parser(
-        "evaluate", formatter_class=_Formatter,
+        "evaluate",
         help="accuracy, per-digit accuracy and confusion matrix of a model",
         description="Evaluate a saved model on MNIST: correct / total, "
         "accuracy per digit and the 10x10 confusion matrix.")
@@ -119,7 +106,7 @@ def register(subparsers):
     evaluate.set_defaults(func=evaluate_command)
 
     predict = subparsers.add_parser(
-        "predict", formatter_class=_Formatter,
+        "predict",
         help="show one image, the ten outputs and the predicted digit",
         description="Feed one image to a saved model and show it, the ten "
         "output activations and the predicted digit.  The image is an MNIST "

@@ -92,9 +92,11 @@ def test_show_missing_data_directory(tmp_path, capsys):
     missing = str(tmp_path / "nowhere")
     assert main(["show", "--index", "0", "--data", missing]) == 2
     err = capsys.readouterr().err
-    assert err == ("purenn: error: {}: no MNIST directory here; pass the "
-                   "directory that holds the four MNIST files\n"
-                   .format(missing))
+    # The one line names the folder, the flag and where to get the files.
+    assert err == ("purenn: error: {}: no MNIST directory here; give the "
+                   "folder that holds the four MNIST files with --data DIR "
+                   "(scripts/fetch_mnist.py in the purenn source downloads "
+                   "them)\n".format(missing))
 
 
 def test_show_damaged_file_is_one_line_error(tmp_path, capsys):

@@ -215,6 +215,7 @@ def test_train_save_log_then_evaluate_and_predict(tmp_path, tiny_mnist,
 
     assert main(["evaluate", model, "--data", tiny_mnist]) == 0
     out = capsys.readouterr().out
+    assert "class  correct / total  accuracy" in out
     assert "{} / 100 correct".format(records[-1]["correct"]) in out
     matrix_rows = out.splitlines()[-10:]
     counts = [[int(v) for v in row.split()[1:]] for row in matrix_rows]
@@ -240,6 +241,44 @@ def test_train_save_log_then_evaluate_and_predict(tmp_path, tiny_mnist,
         list(test.pixels(3))
 
 
+def test_validation_split_reported_each_epoch_and_evaluated(
+        tmp_path, tiny_mnist, capsys, monkeypatch):
+    # The book splits at 50,000; the tiny copy has 200 images, so move the
+    # split to 150 to get 150 training and 50 validation images.
+    monkeypatch.setattr(mnist, "TRAINING_SIZE", 150)
+    model = str(tmp_path / "model.json")
+    log = str(tmp_path / "log.jsonl")
+    assert _train(tmp_path, tiny_mnist, "--validation", "--save", model,
+                  "--log", log, "--epochs", "2") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Training 784,10 on 150 images, testing on "
+                               "100;")
+    records = [json.loads(line) for line in open(log)]
+    assert [r["validation_total"] for r in records] == [50, 50]
+    for record, line in zip(records, lines[1:]):
+        assert ", validation {} / 50 ({:.2f}%), ".format(
+            record["validation_correct"],
+            100 * record["validation_accuracy"]) in line
+    # evaluate --set validation counts the same images the same way.
+    assert main(["evaluate", model, "--data", tiny_mnist, "--set",
+                 "validation"]) == 0
+    out = capsys.readouterr().out
+    assert "{} / 50 correct".format(records[-1]["validation_correct"]) in out
+    assert main(["evaluate", model, "--data", tiny_mnist, "--set",
+                 "validation", "--validation-limit", "7"]) == 0
+    assert " / 7 correct" in capsys.readouterr().out
+    assert main(["evaluate", model, "--data", tiny_mnist, "--set", "train",
+                 "--train-limit", "9"]) == 0
+    assert " / 9 correct" in capsys.readouterr().out
+
+
+def test_no_validation_images_is_one_line(tmp_path, tiny_mnist, capsys):
+    # 200 images, all before the book's split at 50,000: none validate.
+    assert _train(tmp_path, tiny_mnist, "--validation") == 2
+    assert _one_error_line(capsys) == (
+        "purenn: error: no validation images in {}".format(tiny_mnist))
+
+
 def test_predict_noise_and_own_drawing(tmp_path, tiny_mnist, capsys):
     model = str(tmp_path / "model.json")
     assert _train(tmp_path, tiny_mnist, "--save", model) == 0
@@ -251,7 +290,7 @@ def test_predict_noise_and_own_drawing(tmp_path, tiny_mnist, capsys):
     pixels = [int(rng.random() * 256) for _ in range(784)]
     assert out.startswith("random noise (uniform pixels 0..255, seed 7):\n"
                           + mnist.render_text(pixels))
-    assert "predicted digit: " in out
+    assert "predicted class: " in out
 
     rows = [[255] * 40 for _ in range(30)]          # dark bar on white
     for r in range(5, 25):
@@ -457,6 +496,10 @@ BAD_INPUTS = [
      "the output layer has 4 neurons"),
     (["evaluate", "{good}", "--test-limit", "0"],
      "expected a whole number >= 1"),
+    (["evaluate", "{good}", "--set", "train", "--test-limit", "5"],
+     "--test-limit applies to --set test, not to --set train"),
+    (["train", "--validation-limit", "5", "{data}"],
+     "--validation-limit needs --validation"),
     (["predict", "{good}"],
      "one of the arguments --index --image --noise is required"),
     (["predict", "{good}", "--index", "1", "--noise"], "not allowed with"),

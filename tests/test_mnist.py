@@ -48,12 +48,29 @@ def test_default_directory_is_next_to_the_package():
 
 def test_real_counts_and_shapes(real):
     training, test = real
-    assert (len(training), len(test)) == (60000, 10000)
+    # The book's split (load_data_wrapper): 50,000 of the 60,000 training
+    # images train, the last 10,000 validate.
+    assert (len(training), len(test)) == (50000, 10000)
     for data in real:
         assert (data.rows, data.cols) == (28, 28)
         assert len(data.images) == len(data) * 784
         assert isinstance(data.images, bytes)
         assert isinstance(data.labels, bytes)
+
+
+def test_validation_is_the_rest_of_the_training_file(real, tmp_path):
+    training = real[0]
+    validation = mnist.load_set(None, "validation")
+    assert len(validation) == 10000
+    whole = mnist.load_set(make_mnist(tmp_path, train=7), "train")
+    assert len(whole) == 7   # fewer than 50,000: all train, none validate
+    assert len(mnist.load_set(str(tmp_path), "validation")) == 0
+    # Together they are the training file, in order.
+    from purenn.io.idx import read_idx
+    raw = read_idx(mnist.find_file(None, "train-images-idx3-ubyte"))
+    assert training.images + validation.images == raw.data
+    assert mnist.load_set(None, "validation", limit=2).images == \
+        validation.images[:2 * 784]
 
 
 def test_real_test_label_histogram(real):
@@ -216,7 +233,7 @@ def test_damaged_file_is_idx_error(tmp_path):
 
 def test_bad_arguments(tmp_path):
     directory = make_mnist(tmp_path)
-    with pytest.raises(ValueError, match=r"'train' or 'test', got 'valid'"):
+    with pytest.raises(ValueError, match=r"one of train, validation, test, got 'valid'"):
         mnist.load_set(directory, "valid")
     with pytest.raises(ValueError, match=r"train_limit must be >= 0"):
         mnist.load(directory, train_limit=-1)

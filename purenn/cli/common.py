@@ -3,7 +3,7 @@ one-line-error parser class and the argparse value types."""
 import argparse
 import math
 
-__all__ = ["CliError", "Parser", "HelpFormatter", "parse_int_list", "parse_float_list",
+__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist", "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int"]
 
 
@@ -95,3 +95,26 @@ def parse_float_list(text):
         raise argparse.ArgumentTypeError(
             "expected finite numbers, got {!r}".format(text))
     return values
+
+
+def load_mnist(which, directory=None, limit=None):
+    """Load MNIST set ``which`` from ``directory`` (``--data``) for a command.
+
+    As ``purenn.io.mnist.load_set``, but a missing directory or an empty set
+    is a CliError that says how to give one: an installed purenn has no
+    data/mnist beside it.
+    """
+    from purenn.io import mnist
+    try:
+        data = mnist.load_set(directory, which, limit)
+    except FileNotFoundError as exc:
+        if exc.filename != (directory or mnist.DEFAULT_DIRECTORY):
+            raise
+        raise CliError(
+            "{}: no MNIST directory here; give the folder that holds the "
+            "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "
+            "purenn source downloads them)".format(exc.filename))
+    if len(data) == 0 and limit != 0:
+        raise CliError("no {} images in {}".format(
+            which, directory or mnist.DEFAULT_DIRECTORY))
+    return data

@@ -5,7 +5,7 @@
     python -m purenn show --index 0            # test image 0, a 7
     python -m purenn show --index 0 --set train --data path/to/mnist
 """
-from purenn.cli.common import CliError, non_negative_int
+from purenn.cli.common import CliError, load_mnist, non_negative_int
 
 
 def register(subparsers):
@@ -16,7 +16,7 @@ def register(subparsers):
                     "pixel, darker characters for darker ink) and its label.")
     show.add_argument("--index", type=non_negative_int, required=True,
                       help="which image, 0 for the first (required)")
-    show.add_argument("--set", dest="which", choices=("train", "test"),
+    show.add_argument("--set", dest="which", choices=("train", "validation", "test"),
                       default="test",
                       help="which MNIST set to read (default: test)")
     show.add_argument("--data", metavar="DIR", default=None,
@@ -32,7 +32,7 @@ def register(subparsers):
 def run_show(args):
     """Print image ``args.index`` of set ``args.which``; return 0."""
     from purenn.io import mnist
-    data = mnist.load_set(args.data, args.which)
+    data = load_mnist(args.which, args.data)
     if args.index >= len(data):
         raise CliError("--index {} is out of range: the {} set has {} images, "
                        "0 to {}".format(args.index, args.which, len(data),

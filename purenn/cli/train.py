@@ -15,8 +15,8 @@ import sys
 import time
 
 from purenn import network
-from purenn.cli.common import (CliError, non_negative_int, parse_int_list,
-                        positive_int)
+from purenn.cli.common import (CliError, load_mnist, non_negative_int,
+                               parse_int_list, positive_int)
 from purenn.io.fileio import atomic_write
 
 DEFAULT_LAYERS = [784, 30, 10]
@@ -26,6 +26,7 @@ DEFAULT_ETA = 3.0
 DEFAULT_SEED = 0
 DIGITS = 10
 BAR_WIDTH = 40
+SETS = ("train", "validation", "test")   # as purenn.io.mnist.SETS
 
 
 def _non_negative_float(text):
@@ -50,8 +51,9 @@ def register(subparsers):
         help="train a network on MNIST (network.py's SGD)",
         description="Train a network on MNIST with mini-batch SGD, exactly "
         "as network.py's SGD; with no flags, the book's run: 784,30,10, 30 "
-        "epochs, mini-batch 10, eta 3.0, on all 60,000 training images, "
-        "tested on the 10,000 test images after every epoch.")
+        "epochs, mini-batch 10, eta 3.0, on the first 50,000 training "
+        "images (the last 10,000 are the validation set), tested on the "
+        "10,000 test images after every epoch.")
     train.add_argument("--layers", type=parse_int_list, default=None,
                        metavar="SIZES",
                        help="layer sizes, input first (default: 784,30,10, "
@@ -68,12 +70,19 @@ def register(subparsers):
                        "--init), then the shuffle of every epoch")
     train.add_argument("--train-limit", type=positive_int, default=None,
                        metavar="N",
-                       help="train on the first N training images (default: "
-                       "all)")
+                       help="train on the first N of the 50,000 training "
+                       "images (default: all 50,000)")
     train.add_argument("--test-limit", type=non_negative_int, default=None,
                        metavar="N",
                        help="test on the first N test images; 0 trains "
-                       "without testing (default: all)")
+                       "without testing (default: all 10,000)")
+    train.add_argument("--validation", action="store_true",
+                       help="also report accuracy on the validation set "
+                       "(the last 10,000 training images) after every epoch")
+    train.add_argument("--validation-limit", type=positive_int, default=None,
+                       metavar="N",
+                       help="with --validation, use its first N images "
+                       "(default: all 10,000)")
     train.add_argument("--data", metavar="DIR", default=None, help=data_help)
     train.add_argument("--init", metavar="MODEL", default=None,
                        help="start from this saved model instead of random "
@@ -90,15 +99,20 @@ def register(subparsers):
 
     evaluate = subparsers.add_parser(
         "evaluate",
-        help="accuracy, per-digit accuracy and confusion matrix of a model",
+        help="accuracy, accuracy per class and confusion matrix of a model",
         description="Evaluate a saved model on MNIST: correct / total, "
-        "accuracy per digit and the 10x10 confusion matrix.")
+        "accuracy per class (digit, for MNIST) and the 10x10 confusion "
+        "matrix.")
     evaluate.add_argument("model", metavar="MODEL", help="saved model file")
-    evaluate.add_argument("--set", choices=("test", "train"), default="test",
-                          help="which MNIST set")
-    evaluate.add_argument("--test-limit", type=positive_int, default=None,
-                          metavar="N",
-                          help="use the first N images (default: all)")
+    evaluate.add_argument("--set", choices=SETS, default="test",
+                          help="which MNIST set: the 50,000 training "
+                          "images, the 10,000 validation images after them, "
+                          "or the 10,000 test images")
+    for which in SETS:
+        evaluate.add_argument("--{}-limit".format(which), type=positive_int,
+                              default=None, metavar="N",
+                              help="with --set {}, use its first N images "
+                              "(default: all)".format(which))
     evaluate.add_argument("--data", metavar="DIR", default=None,
                           help=data_help)
     evaluate.add_argument("--jobs", type=positive_int, default=1, metavar="N",
@@ -107,9 +121,9 @@ def register(subparsers):
 
     predict = subparsers.add_parser(
         "predict",
-        help="show one image, the ten outputs and the predicted digit",
+        help="show one image, the ten outputs and the predicted class",
         description="Feed one image to a saved model and show it, the ten "
-        "output activations and the predicted digit.  The image is an MNIST "
+        "output activations and the predicted class.  The image is an MNIST "
         "image (--index), your own drawing (--image, PGM P2/P5 or 8-bit PNG, "
         "prepared like MNIST) or random noise (--noise).")
     source = predict.add_mutually_exclusive_group(required=True)
@@ -120,7 +134,7 @@ def register(subparsers):
     source.add_argument("--noise", action="store_true",
                         help="uniformly random pixels (see --seed)")
     predict.add_argument("model", metavar="MODEL", help="saved model file")
-    predict.add_argument("--set", choices=("test", "train"), default="test",
+    predict.add_argument("--set", choices=SETS, default="test",
                          help="MNIST set for --index")
     predict.add_argument("--seed", type=int, default=DEFAULT_SEED,
                          help="seed of the --noise pixels")
@@ -184,8 +198,9 @@ class _TrainReport(object):
     """
 
     def __init__(self, net, args, examples, out, err, show_progress,
-                 clock=time.time):
+                 clock=time.time, validation=None):
         self.net = net
+        self.validation = validation
         self.args = args
         self.examples = examples
         self.out = out
@@ -252,12 +267,20 @@ class _TrainReport(object):
             self.net.save(self.args.save)
             self.saved_epoch = epoch
         correct, total = result["correct"], result["total"]
+        extra = ""
         record = {"epoch": epoch, "correct": correct, "total": total,
                   "accuracy": (correct / total if total else None),
-                  "seconds": round(seconds, 3),
-                  "train_seconds": round(train_seconds, 3),
                   "examples": examples,
                   "examples_per_second": round(rate, 1)}
+        if self.validation is not None:
+            right = _count_correct(self.net, self.validation, self.args.jobs)
+            size = len(self.validation)
+            record.update(validation_correct=right, validation_total=size,
+                          validation_accuracy=right / size)
+            extra = ", validation {}".format(_score(right, size))
+            seconds = self.clock() - self.epoch_start
+        record.update(seconds=round(seconds, 3),
+                      train_seconds=round(train_seconds, 3))
         if self.args.log is not None:
             self.log_lines.append(json.dumps(record, sort_keys=True))
             atomic_write(self.args.log,
@@ -267,8 +290,8 @@ class _TrainReport(object):
             head = "Epoch {}: {}".format(epoch, _score(correct, total))
         else:
             head = "Epoch {} complete".format(epoch)   # network.py's words
-        self.out.write("{}, {:.1f} s, {:.0f} examples/s\n".format(
-            head, seconds, rate))
+        self.out.write("{}{}, {:.1f} s, {:.0f} examples/s\n".format(
+            head, extra, seconds, rate))
         self.out.flush()
         if total:
             self.last = (correct, total, epoch)
@@ -317,7 +340,6 @@ class _TrainReport(object):
 
 def train_command(args, out=None, err=None):
     """Run ``purenn train``; return the exit status."""
-    from purenn.io import mnist
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     if args.init is not None:
@@ -334,16 +356,18 @@ def train_command(args, out=None, err=None):
                            "size, got {}".format(_layers_text(layers)))
         net = None
         what = "--layers {}".format(_layers_text(layers))
-    training, test = mnist.load(args.data, train_limit=args.train_limit,
-                                test_limit=args.test_limit)
-    if len(training) == 0:
-        raise CliError("no training images in {}".format(
-            args.data or mnist.DEFAULT_DIRECTORY))
+    if args.validation_limit is not None and not args.validation:
+        raise CliError("--validation-limit needs --validation")
+    training = load_mnist("train", args.data, args.train_limit)
+    test = load_mnist("test", args.data, args.test_limit)
     _check_fits(layers if net is None else net.layers, training.rows,
                 training.cols, what)
     if net is None:
         net = network.Network(layers, seed=args.seed)
     test_data = test if len(test) else None
+    validation = None
+    if args.validation:
+        validation = _load_set(args, "validation", args.validation_limit)
 
     out.write("Training {} on {} images, testing on {}; {} epoch{}, "
               "mini-batch {}, eta {!r}, seed {}{}\n".format(
@@ -355,7 +379,7 @@ def train_command(args, out=None, err=None):
                   ", from " + args.init if args.init else ""))
     out.flush()
     report = _TrainReport(net, args, len(training), out, err,
-                          show_progress=_isatty(out))
+                          show_progress=_isatty(out), validation=validation)
     report.has_test = test_data is not None
     try:
         net.sgd(training, args.epochs, args.batch_size, args.eta,
@@ -385,12 +409,15 @@ def _isatty(stream):
 # -- evaluate -------------------------------------------------------------
 
 def _load_set(args, which, limit):
-    from purenn.io import mnist
-    data = mnist.load_set(args.data, which, limit)
-    if len(data) == 0:
-        raise CliError("no {} images in {}".format(
-            which, args.data or mnist.DEFAULT_DIRECTORY))
-    return data
+    return load_mnist(which, args.data, limit)
+
+
+def _count_correct(net, data, jobs):
+    """How many of ``data``'s images ``net`` labels right."""
+    right = 0
+    for guess, label in zip(net.predictions(data, jobs=jobs), data.labels):
+        right += guess == label
+    return right
 
 
 def confusion_matrix(labels, predicted):
@@ -404,8 +431,14 @@ def confusion_matrix(labels, predicted):
 def evaluate_command(args, out=None):
     """Run ``purenn evaluate``; return the exit status."""
     out = sys.stdout if out is None else out
+    for which in SETS:
+        if which != args.set and \
+                getattr(args, "{}_limit".format(which)) is not None:
+            raise CliError("--{}-limit applies to --set {}, not to --set {}"
+                           .format(which, which, args.set))
     net = _load_model(args.model)
-    data = _load_set(args, args.set, args.test_limit)
+    data = _load_set(args, args.set,
+                     getattr(args, "{}_limit".format(args.set)))
     _check_fits(net.layers, data.rows, data.cols, args.model)
     predicted = net.predictions(data, jobs=args.jobs)
     labels = list(data.labels)
@@ -423,7 +456,7 @@ def evaluate_command(args, out=None):
              "{} / {} correct ({:.2f}%)".format(correct, total,
                                                 _percent(correct, total)),
              "",
-             "digit  correct / total  accuracy"]
+             "class  correct / total  accuracy"]
     for digit in range(DIGITS):
         row_total = 0
         for value in counts[digit]:
@@ -436,7 +469,7 @@ def evaluate_command(args, out=None):
         lines.append("    {}  {:7d} / {:5d}  {}".format(
             digit, counts[digit][digit], row_total, accuracy))
     lines += ["",
-              "confusion matrix: rows are true digits, columns predicted",
+              "confusion matrix: rows are true classes, columns predicted",
               "true\\pred" + "".join("{:>6}".format(d) for d in range(DIGITS))]
     for digit in range(DIGITS):
         lines.append("{:>9}".format(digit)
@@ -507,7 +540,7 @@ def predict_command(args, out=None):
     predicted = network.argmax(activations)
     lines.append("output activations:")
     lines += _bar_chart(activations, predicted)
-    verdict = "predicted digit: {} (activation {:.3f})".format(
+    verdict = "predicted class: {} (activation {:.3f})".format(
         predicted, activations[predicted])
     if label is not None:
         verdict += ", true label {}: {}".format(

@@ -18,6 +18,12 @@ primer's input vector x, 784 floats value/255; the floats come from one
 shared table of the 256 possible values, so a mini-batch costs only its
 lists.
 
+The sets are the book's (network.py's ``load_data_wrapper``): the first
+50,000 images of the training file are the training set, the last 10,000
+the validation set, and the 10,000 of the t10k file the test set.  The split
+is by position, at image 50,000, whatever the file holds: a training file of
+200 images gives 200 training images and no validation images.
+
 The default directory is ``data/mnist`` of the purenn checkout, found next to
 this package, never relative to the working directory.
 
@@ -45,8 +51,8 @@ import zlib
 
 from purenn.io.idx import read_idx
 
-__all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "load", "load_set",
-           "find_file", "verify_checksums", "render_text", "SHADES", "ROWS",
+__all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
+           "SETS", "load", "load_set", "find_file", "verify_checksums", "render_text", "SHADES", "ROWS",
            "COLS"]
 
 DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
@@ -58,6 +64,13 @@ _FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
+_FILES["validation"] = _FILES["train"]
+
+# The book's split of the training file (network.py's load_data_wrapper:
+# training_data = tr_d[:50000], validation_data = the rest).
+TRAINING_SIZE = 50000
+
+SETS = ("train", "validation", "test")
 
 ROWS = COLS = 28
 
@@ -194,17 +207,20 @@ def _check_limit(limit, what):
 
 
 def load_set(directory=None, which="train", limit=None):
-    """Load one MNIST set, ``"train"`` or ``"test"``, as a Dataset.
+    """Load one MNIST set, ``"train"``, ``"validation"`` or ``"test"``.
 
-    ``directory`` defaults to DEFAULT_DIRECTORY; ``limit`` keeps at most the
-    first ``limit`` examples.  Raises IdxError for a damaged file, MnistError
+    ``"train"`` is the first TRAINING_SIZE (50,000) images of the training
+    file and ``"validation"`` the images after them, as in network.py's
+    ``load_data_wrapper``; ``"test"`` is the whole t10k file.  Returns a
+    Dataset.  ``directory`` defaults to DEFAULT_DIRECTORY; ``limit`` keeps
+    at most the first ``limit`` examples of the set.  Raises IdxError for a damaged file, MnistError
     naming the file when it is not MNIST (type not 0x08, images not 28x28,
     label count differing from image count, a label outside 0..9), and
     FileNotFoundError for a missing directory or file.
     """
     if which not in _FILES:
-        raise ValueError("MNIST set must be 'train' or 'test', got {!r}"
-                         .format(which))
+        raise ValueError("MNIST set must be one of {}, got {!r}".format(
+            ", ".join(SETS), which))
     _check_limit(limit, "limit")
     directory = _directory(directory)
     images_path, labels_path = (find_file(directory, base)
@@ -228,18 +244,29 @@ def load_set(directory=None, which="train", limit=None):
         index = next(i for i, y in enumerate(labels.data) if y > 9)
         raise MnistError("{}: label {} at index {}, expected 0..9".format(
             labels_path, labels.data[index], index))
-    pixels, targets = images.data, labels.data
-    if limit is not None and limit < len(targets):
-        pixels, targets = pixels[:limit * ROWS * COLS], targets[:limit]
+    start, stop = 0, len(labels.data)
+    if which == "train":
+        stop = min(stop, TRAINING_SIZE)
+    elif which == "validation":
+        start = min(stop, TRAINING_SIZE)
+    if limit is not None:
+        stop = min(stop, start + limit)
+    size = ROWS * COLS
+    if (start, stop) == (0, len(labels.data)):
+        pixels, targets = images.data, labels.data
+    else:
+        pixels = images.data[start * size:stop * size]
+        targets = labels.data[start:stop]
     return Dataset(pixels, targets, ROWS, COLS)
 
 
 def load(directory=None, train_limit=None, test_limit=None, verify=False):
-    """Load MNIST; return ``(training, test)`` Datasets.
+    """Load MNIST; return the ``(training, test)`` Datasets.
 
-    ``directory`` defaults to DEFAULT_DIRECTORY (the checkout's data/mnist).
-    ``train_limit``/``test_limit`` keep at most the first N examples of each
-    set.  With ``verify=True`` the files are first checked against the
+    training is the book's 50,000 (see load_set; the validation images are
+    ``load_set(directory, "validation")``).  ``directory`` defaults to
+    DEFAULT_DIRECTORY (the checkout's data/mnist).  ``train_limit`` and
+    ``test_limit`` keep at most the first N examples of each set.  With ``verify=True`` the files are first checked against the
     directory's SHA256SUMS (see verify_checksums).  Raises as load_set.
     """
     _check_limit(train_limit, "train_limit")

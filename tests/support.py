@@ -43,6 +43,35 @@ def relative_error(a, b):
     return 0.0 if scale == 0 else abs(a - b) / scale
 
 
+# The 19 numbers the primer prints in its worked example (section "示例计算"
+# of the primer, shared/reference/neural-networks-primer.zh.md in the
+# project's records: 1 input -> 1 -> 1, a0 = 0.8, w1 = 1.58, b1 = -0.14,
+# w2 = 2.45, b2 = -0.11, y = 1, step 0.1), copied from the text in the order
+# it prints them, each with the name replay_worked_example() gives it.  The
+# text shows repr digits, so the tests compare repr: to the last bit.
+PRIMER_PRINTED = [
+    ("z_l1", "1.124"),
+    ("a_l1", "0.7547299213576082"),
+    ("z_l2", "1.73908830732614"),
+    ("a_l2", "0.850571226530534"),
+    ("dc_db_l2", "-0.018992369482903983"),
+    ("dc_dw_l2", "-0.014334109526226761"),
+    ("dc_da_l1", "-0.04653130523311476"),
+    ("updated_b_l2", "-0.1081007630517096"),
+    ("updated_w_l2", "2.451433410952623"),
+    ("dc_db_l1", "-0.008613534018377424"),
+    ("dc_dw_l1", "-0.006890827214701939"),
+    ("updated_b_l1", "-0.13913864659816227"),
+    ("updated_w_l1", "1.5806890827214704"),
+    ("updated_z_l1", "1.125412619579014"),
+    ("updated_a_l1", "0.7549913210309638"),
+    ("updated_z_l2", "1.7427101863028525"),
+    ("updated_a_l2", "0.8510309824120517"),
+    ("original_cost", "0.011164479170294499"),
+    ("updated_cost", "0.011095884100559231"),
+]
+
+
 def replay_worked_example():
     """Return {name: value} of the primer's worked example, computed with
     purenn.primer's scalar functions in the primer's own order and names
@@ -75,5 +104,5 @@ def replay_worked_example():
     return dict(locals())
 
 
-__all__ = ["REPO", "assert_close", "assert_same_bits", "relative_error",
+__all__ = ["REPO", "PRIMER_PRINTED", "assert_close", "assert_same_bits", "relative_error",
            "replay_worked_example"]

@@ -3,19 +3,10 @@ from fractions import Fraction
 
 from purenn.cli import main
 from purenn.classroom.trace import PRIMER_VALUES, worked_example
-from support import replay_worked_example
+from support import PRIMER_PRINTED, replay_worked_example
 
-# Copied from the primer's "example calculation" section
-# (/work/shared/reference/neural-networks-primer.zh.md), in the order the
-# primer prints them, as the text shows them (repr of the floats).
-PRIMER_PRINTED = [
-    "1.124", "0.7547299213576082", "1.73908830732614", "0.850571226530534",
-    "-0.018992369482903983", "-0.014334109526226761", "-0.04653130523311476",
-    "-0.1081007630517096", "2.451433410952623", "-0.008613534018377424",
-    "-0.006890827214701939", "-0.13913864659816227", "1.5806890827214704",
-    "1.125412619579014", "0.7549913210309638", "1.7427101863028525",
-    "0.8510309824120517", "0.011164479170294499", "0.011095884100559231",
-]
+# The primer's printed values, in its order (one home: tests/support.py).
+PRIMER_TEXTS = [text for _, text in PRIMER_PRINTED]
 
 NAMES_IN_ORDER = [
     "z_l1", "a_l1", "z_l2", "a_l2", "dc_da_l2", "dc_db_l2", "dc_dw_l2",
@@ -34,7 +25,7 @@ def test_example_prints_every_primer_value_verbatim_in_order(capsys):
     status, out, err = run(capsys, ["example"])
     assert status == 0 and err == ""
     position = 0
-    for text in PRIMER_PRINTED:
+    for text in PRIMER_TEXTS:
         found = out.find(" = " + text + "\n", position)
         assert found >= 0, "{} missing after offset {}".format(text, position)
         position = found + 1
@@ -56,7 +47,8 @@ def test_example_lines_show_the_formula(capsys):
 
 
 def test_primer_values_table_matches_the_text():
-    assert [repr(value) for _, value in PRIMER_VALUES] == PRIMER_PRINTED
+    assert [(name, repr(value)) for name, value in PRIMER_VALUES] == \
+        PRIMER_PRINTED
 
 
 def test_worked_example_agrees_with_the_scalar_primer_functions():

@@ -14,31 +14,13 @@ import pytest
 from purenn import matrix
 from purenn.primer import (sigmoid, sigmoid_prime, raw_activation, dc_db,
                            dc_dw, dc_da_prev, cost)
-from support import replay_worked_example
+from support import PRIMER_PRINTED, replay_worked_example
 
 
 def test_worked_example_with_the_scalar_functions():
-    v = replay_worked_example()
-    printed = [  # (value, the primer's printed digits), in the primer's order
-        (v["z_l1"], "1.124"), (v["a_l1"], "0.7547299213576082"),
-        (v["z_l2"], "1.73908830732614"), (v["a_l2"], "0.850571226530534"),
-        (v["dc_db_l2"], "-0.018992369482903983"),
-        (v["dc_dw_l2"], "-0.014334109526226761"),
-        (v["dc_da_l1"], "-0.04653130523311476"),
-        (v["updated_b_l2"], "-0.1081007630517096"),
-        (v["updated_w_l2"], "2.451433410952623"),
-        (v["dc_db_l1"], "-0.008613534018377424"),
-        (v["dc_dw_l1"], "-0.006890827214701939"),
-        (v["updated_b_l1"], "-0.13913864659816227"),
-        (v["updated_w_l1"], "1.5806890827214704"),
-        (v["updated_z_l1"], "1.125412619579014"),
-        (v["updated_a_l1"], "0.7549913210309638"),
-        (v["updated_z_l2"], "1.7427101863028525"),
-        (v["updated_a_l2"], "0.8510309824120517"),
-        (v["original_cost"], "0.011164479170294499"),
-        (v["updated_cost"], "0.011095884100559231"),
-    ]
-    assert [repr(value) for value, _ in printed] == [p for _, p in printed]
+    values = replay_worked_example()
+    assert [(name, repr(values[name])) for name, _ in PRIMER_PRINTED] == \
+        PRIMER_PRINTED
 
 
 def test_worked_example_in_exact_rationals():

@@ -95,3 +95,17 @@ def test_example_demo_exact_runs(capsys):
     status, out, _ = run(capsys, ["example", "--network", "demo", "--exact"])
     assert status == 0
     assert "largest rounding error" in out
+
+
+def test_example_saves_the_network_trace_reads(tmp_path, capsys):
+    # The README's trace walk-through starts from this file.
+    model = str(tmp_path / "demo.json")
+    assert main(["example", "--network", "demo", "--save", model]) == 0
+    shown = capsys.readouterr().out
+    assert shown.endswith("wrote {}: the 2-3-2 network before its step\n"
+                          .format(model))
+    assert main(["trace", model, "--input", "0.8,0.2", "--target", "0,1"]) == 0
+    traced = capsys.readouterr().out
+    # The same step, so the same update lines, as `example --network demo`.
+    updates = [line for line in shown.splitlines() if "updated" in line]
+    assert updates and all(line in traced for line in updates)

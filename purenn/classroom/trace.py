@@ -38,6 +38,7 @@ from purenn.primer import cost, dc_da_prev, dc_dw, raw_activation
 __all__ = ["MAX_NEURONS", "TRACE_FORMAT", "PRIMER_VALUES", "trace",
            "check_size", "render_text", "render_markdown", "render_json",
            "worked_example", "render_worked_example", "demo_network",
+           "primer_network",
            "DEMO_INPUT", "DEMO_TARGET", "DEMO_STEP_SIZE", "exact_report",
            "worked_example_decimals"]
 
@@ -95,6 +96,16 @@ def demo_network():
     [2, 3, 2]
     """
     return Network([2, 3, 2], b=_DEMO_B, w=_DEMO_W)
+
+
+def primer_network():
+    """Return the primer's worked-example network, 1 -> 1 -> 1.
+
+    >>> net = primer_network()
+    >>> net.w[1], net.b[1], net.w[2], net.b[2]
+    ([[1.58]], [[-0.14]], [[2.45]], [[-0.11]])
+    """
+    return Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]], w=[[[1.58]], [[2.45]]])
 
 
 def check_size(layers, max_neurons=MAX_NEURONS):
@@ -350,8 +361,7 @@ def worked_example():
     >>> dict((name, value) for name, _, value in worked_example())["a_l2"]
     0.850571226530534
     """
-    net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]], w=[[[1.58]], [[2.45]]])
-    record = trace(net, [0.8], [1], 0.1)
+    record = trace(primer_network(), [0.8], [1], 0.1)
     one, two = record["layers"]
 
     def scalar(m):

@@ -35,6 +35,10 @@ def register(subparsers):
                          help="redo the steps that need no exp in exact "
                               "fractions and explain why sigmoid cannot be "
                               "exact")
+    example.add_argument("--save", metavar="MODEL", default=None,
+                         help="also write the example's network, before "
+                              "its step, as a model file (for trace, "
+                              "gradcheck, weights)")
     example.set_defaults(func=run_example)
 
     trace = subparsers.add_parser(
@@ -119,25 +123,29 @@ def register(subparsers):
 
 # -- example ---------------------------------------------------------------
 
-def run_example(args):
+def run_example(args, out=None):
     from purenn.classroom import trace
+    out = sys.stdout if out is None else out
     if args.network == "primer":
-        out = trace.render_worked_example()
+        net = trace.primer_network()
+        text = trace.render_worked_example()
         if args.exact:
-            from purenn.network import Network
-            net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]],
-                          w=[[[1.58]], [[2.45]]])
-            record = trace.trace(net, [0.8], [1], 0.1)
-            out += "\n" + trace.exact_report(
+            record = trace.trace(trace.primer_network(), [0.8], [1], 0.1)
+            text += "\n" + trace.exact_report(
                 record, trace.worked_example_decimals())
     else:
+        net = trace.demo_network()
         record = trace.trace(trace.demo_network(), trace.DEMO_INPUT,
                              trace.DEMO_TARGET, trace.DEMO_STEP_SIZE)
-        out = ("The primer's 2-3-2 demo network (b and w from its listing), "
-               "one step\n\n" + trace.render_text(record))
+        text = ("The primer's 2-3-2 demo network (b and w from its listing), "
+                "one step\n\n" + trace.render_text(record))
         if args.exact:
-            out += "\n" + trace.exact_report(record)
-    sys.stdout.write(out)
+            text += "\n" + trace.exact_report(record)
+    if args.save is not None:
+        net.save(args.save)
+        text += "\nwrote {}: the {} network before its step\n".format(
+            args.save, "1-1-1" if args.network == "primer" else "2-3-2")
+    out.write(text)
     return 0
 
 

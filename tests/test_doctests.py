@@ -31,3 +31,16 @@ def test_readme_session_runs_as_printed():
                               module_relative=False)
     assert result.failed == 0
     assert result.attempted >= 10
+
+
+def test_docs_sessions_run_as_printed():
+    # Every pasted Python session in docs/ is a doctest too.
+    folder = os.path.join(REPO, "docs")
+    attempted = 0
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".md"):
+            result = doctest.testfile(os.path.join(folder, name),
+                                      module_relative=False)
+            assert result.failed == 0, name
+            attempted += result.attempted
+    assert attempted >= 1

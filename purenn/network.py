@@ -31,7 +31,8 @@ from purenn.io.fileio import atomic_write
 from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw, dc_da_prev,
                            cost)
 
-__all__ = ["Network", "ModelError", "load", "target_column"]
+__all__ = ["Network", "ModelError", "load", "target_column", "argmax",
+           "confusion_matrix"]
 
 
 class ModelError(ValueError):
@@ -131,6 +132,25 @@ def argmax(values):
         if values[index] > values[best]:
             best = index
     return best
+
+
+def confusion_matrix(labels, predicted, classes=10):
+    """Return the classes x classes counts ``m[true][predicted]``.
+
+    Row sums are how often each true label occurs; the diagonal holds the
+    right answers.  ``labels`` and ``predicted`` must be equally long.
+
+    >>> confusion_matrix([0, 1, 1], [0, 1, 0], classes=2)
+    [[1, 0], [1, 1]]
+    """
+    labels, predicted = list(labels), list(predicted)
+    if len(labels) != len(predicted):
+        raise ValueError("confusion_matrix: {} labels but {} predictions"
+                         .format(len(labels), len(predicted)))
+    counts = [[0] * classes for _ in range(classes)]
+    for label, guess in zip(labels, predicted):
+        counts[label][guess] += 1
+    return counts
 
 
 class Network:

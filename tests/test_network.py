@@ -5,6 +5,7 @@ import random
 import pytest
 
 from purenn import Network, ModelError, ShapeError
+from purenn.network import confusion_matrix
 from purenn.primer import cost
 from support import (PRIMER_PRINTED, assert_close, assert_same_bits,
                      relative_error)
@@ -219,3 +220,12 @@ def test_predict_and_evaluate():
     assert net.predictions(data) == [1, 1, 1]
     assert net.evaluate(data) == 2
     assert relative_error(1.0, 1.0) == 0.0
+
+
+def test_confusion_matrix_counts_by_true_and_predicted_label():
+    labels = [0, 0, 1, 2, 2, 2]
+    guesses = [0, 2, 1, 2, 0, 2]
+    assert confusion_matrix(labels, guesses, classes=3) == \
+        [[1, 0, 1], [0, 1, 0], [1, 0, 2]]
+    with pytest.raises(ValueError, match="3 labels but 2 predictions"):
+        confusion_matrix([0, 1, 2], [0, 1])

@@ -420,14 +420,6 @@ def _count_correct(net, data, jobs):
     return right
 
 
-def confusion_matrix(labels, predicted):
-    """Return the 10x10 counts ``m[true][predicted]``."""
-    counts = [[0] * DIGITS for _ in range(DIGITS)]
-    for label, guess in zip(labels, predicted):
-        counts[label][guess] += 1
-    return counts
-
-
 def evaluate_command(args, out=None):
     """Run ``purenn evaluate``; return the exit status."""
     out = sys.stdout if out is None else out
@@ -442,10 +434,7 @@ def evaluate_command(args, out=None):
     _check_fits(net.layers, data.rows, data.cols, args.model)
     predicted = net.predictions(data, jobs=args.jobs)
     labels = list(data.labels)
-    if len(predicted) != len(labels):
-        raise RuntimeError("predictions returned {} answers for {} images"
-                           .format(len(predicted), len(labels)))
-    counts = confusion_matrix(labels, predicted)
+    counts = network.confusion_matrix(labels, predicted, DIGITS)
     correct = 0
     for digit in range(DIGITS):
         correct += counts[digit][digit]

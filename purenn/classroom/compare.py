@@ -515,8 +515,13 @@ def _verdict(result, ulp_limit, rtol):
                                                    ROUNDING_LEVEL))
     if not result["outside"]:
         return "WITHIN TOLERANCE, " + kind
-    return "OUTSIDE TOLERANCE ({} of {} values), {}".format(
-        result["outside"], result["compared"], kind)
+    worst_rel = max(s.max_rel for s in stats)
+    accept = ""
+    if noise and 0 < worst_rel < 1:
+        accept = "; --rtol 1e{} accepts it".format(
+            int(math.ceil(math.log10(worst_rel))))
+    return "OUTSIDE TOLERANCE ({} of {} values), {}{}".format(
+        result["outside"], result["compared"], kind, accept)
 
 
 def render(results, ulp_limit=0, rtol=0.0):
@@ -535,7 +540,7 @@ def render(results, ulp_limit=0, rtol=0.0):
             result["case"], steps, "" if steps == 1 else "s",
             result["compared"]))
         shown = [q for q in result["quantities"]
-                 if q not in result["missing"]]
+                 if any(k[0] == q for k in result["stats"])]
         width = max([len(q) for q in shown] + [8])
         cells = {}
         for quantity in shown:

@@ -199,8 +199,8 @@ def hints(expected, quantity, where, e, a):
                    "[[v0], [v1], ...] (or flat [v0, v1, ...])".format(key)]
         return out
     out = _transposed_hints(key, e, a)
-    if out:
-        return out
+    if out or _close(a, e):
+        return out  # transposed, or rounding: nothing to hint at
     step = where.step
     m = len(expected["steps"][step]["examples"]) if step is not None else 1
     eta = _as_floats(expected["eta"])[0][0]
@@ -234,7 +234,7 @@ def hints(expected, quantity, where, e, a):
     elif _near(r, -1.0):
         out.append("ACTUAL's {} has the wrong sign (dC/da at the output is "
                    "a - y, not y - a)".format(key))
-    elif r != 1.0:
+    elif not _near(r, 1.0):
         out.append("every value of ACTUAL's {} here is {:.6g} times "
                    "purenn's".format(key, r))
     return out

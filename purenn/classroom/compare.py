@@ -181,8 +181,9 @@ def _item(seq, index, role, path):
 def _need(obj, key, kind, path):
     value = obj.get(key, _MISSING) if isinstance(obj, dict) else _MISSING
     if not isinstance(value, kind):
-        raise CompareError("EXPECTED at {}{}: missing or not a {}".format(
-            path, "." + key if path else key, kind.__name__))
+        raise CompareError("EXPECTED at {}{}: missing or not {}".format(
+            path, "." + key if path else key,
+            "an object" if kind is dict else "a list"))
     return value
 
 
@@ -333,7 +334,8 @@ def _compare_matrix(e, a, stats, ulp_limit, rtol):
     return first
 
 
-def compare_case(expected, actual, ulps=0, rtol=0.0, name=None):
+def compare_case(expected, actual, ulps=0, rtol=0.0, name=None,
+                 expected_name=None):
     """Compare the fixture record ``expected`` with the record ``actual``.
 
     A value is within tolerance when it is at most ``ulps`` ULPs or at most
@@ -343,8 +345,22 @@ def compare_case(expected, actual, ulps=0, rtol=0.0, name=None):
     ``outside``, ``first`` (None, or the first value outside: ``where``,
     ``expected``, ``actual``, ``ulps``, ``relative``, ``shape``), ``missing``
     (quantity names ACTUAL lacks), ``notes`` and ``hints`` (lists of text).
-    Raise CompareError for a malformed record.
+    Raise CompareError for a malformed record; ``name`` and
+    ``expected_name`` (the file names) are put into its message.
     """
+    try:
+        return _compare_case(expected, actual, ulps, rtol, name)
+    except CompareError as exc:
+        text = str(exc)
+        for role, file_name in (("ACTUAL", name), ("EXPECTED",
+                                                   expected_name)):
+            if file_name and text.startswith(role + " at "):
+                text = "{} {}{}".format(role, file_name,
+                                        text[len(role):])
+        raise CompareError(text)
+
+
+def _compare_case(expected, actual, ulps, rtol, name):
     case = expected.get("case", name or "?")
     if expected.get("format") != "purenn-golden/1":
         raise CompareError("EXPECTED {}: format {!r}, expected "
@@ -457,7 +473,7 @@ def compare_paths(expected_path, actual_path, ulps=0, rtol=0.0):
             continue
         actual = read_json(a_path, "ACTUAL")
         results.append(compare_case(expected, actual, ulps, rtol,
-                                    name=a_path))
+                                    name=a_path, expected_name=e_path))
     if all("missing_file" in r for r in results):
         raise CompareError("ACTUAL {}: none of the fixture's case files "
                            "({})".format(actual_path, ", ".join(

@@ -38,10 +38,44 @@ def plain(array):
     return [[float(v) for v in row] for row in array.tolist()]
 
 
-def run(fixture, np):
-    """Train as the fixture says; return ACTUAL as a dict."""
+def run(fixture, np, exact_order=False):
+    """Train as the fixture says; return ACTUAL as a dict.
+
+    With ``exact_order`` every sum runs left to right as docs/spec.md says
+    (still vectorised over the other index), instead of np.dot's order.
+    """
     def sigmoid(z):
         return 1.0 / (1.0 + np.exp(-z))
+
+    def w_dot(weight, a):
+        """weight . a, each row's products added k = 0, 1, ... in order."""
+        if not exact_order:
+            return np.dot(weight, a)
+        total = weight[:, 0:1] * a[0, 0]
+        for k in range(1, weight.shape[1]):
+            total = total + weight[:, k:k + 1] * a[k, 0]
+        return total
+
+    def w_t_dot(weight, delta):
+        """weight^T . delta, the products added j = 0, 1, ... in order."""
+        return w_dot(weight.T, delta)
+
+    def cost_of(difference):
+        if not exact_order:
+            return 0.5 * float(np.sum(difference ** 2))
+        values = [float(v) for v in difference.ravel()]
+        total = values[0] ** 2  # Python's **: C's pow(d, 2.0), see the spec
+        for value in values[1:]:
+            total = total + value ** 2
+        return 0.5 * total
+
+    def batch_cost(costs):
+        if not exact_order:
+            return float(np.sum(costs)) / len(costs)
+        total = costs[0]
+        for value in costs[1:]:
+            total = total + value
+        return total / len(costs)
 
     sizes = fixture["sizes"]
     eta = floats(fixture["eta"])
@@ -62,12 +96,12 @@ def run(fixture, np):
             for index in batch:
                 activation, zs, activations = xs[index], [], [xs[index]]
                 for weight, bias in zip(w, b):
-                    z = np.dot(weight, activation) + bias
+                    z = w_dot(weight, activation) + bias
                     activation = sigmoid(z)
                     zs.append(z)
                     activations.append(activation)
                 dc_da = activations[-1] - ys[index]
-                cost = 0.5 * float(np.sum(dc_da ** 2))
+                cost = cost_of(dc_da)
                 layers = [None] * len(w)
                 for l in range(len(w) - 1, -1, -1):
                     a = activations[l + 1]
@@ -78,7 +112,7 @@ def run(fixture, np):
                                  "dc_db": plain(dc_db), "dc_dw": plain(dc_dw)}
                     sum_b[l] = sum_b[l] + dc_db
                     sum_w[l] = sum_w[l] + dc_dw
-                    dc_da = np.dot(w[l].T, dc_db)
+                    dc_da = w_t_dot(w[l], dc_db)
                 examples.append({"example": index, "cost": cost,
                                  "layers": layers})
                 costs.append(cost)
@@ -87,7 +121,7 @@ def run(fixture, np):
             b = [bias - rate * nabla for bias, nabla in zip(b, sum_b)]
             steps.append({
                 "step": len(steps), "epoch": epoch, "examples": examples,
-                "rate": rate, "cost": float(np.sum(costs)) / len(batch),
+                "rate": rate, "cost": batch_cost(costs),
                 "layers": [{"layer": l + 1, "sum_dc_db": plain(sum_b[l]),
                             "sum_dc_dw": plain(sum_w[l]),
                             "updated_b": plain(b[l]),
@@ -97,7 +131,7 @@ def run(fixture, np):
     for x in fixture["test"]["inputs"]:
         activation = np.array(floats(x)).reshape(-1, 1)
         for weight, bias in zip(w, b):
-            activation = sigmoid(np.dot(weight, activation) + bias)
+            activation = sigmoid(w_dot(weight, activation) + bias)
         outputs.append([float(v) for v in activation.ravel()])
     return {"case": fixture["case"], "sizes": sizes, "steps": steps,
             "test": {"outputs": outputs}}
@@ -109,6 +143,9 @@ def main(argv=None):
     parser.add_argument("--out", default=None,
                         help="where to write ACTUAL (default: next to the "
                              "fixture, NAME.numpy.json)")
+    parser.add_argument("--exact-order", action="store_true",
+                        help="add left to right as purenn does (docs/spec.md)"
+                             " instead of in np.dot's order")
     parser.add_argument("--ulps", type=int, default=0)
     parser.add_argument("--rtol", type=float, default=0.0)
     args = parser.parse_args(argv)
@@ -120,7 +157,7 @@ def main(argv=None):
     from purenn.classroom import compare
     with open(args.fixture) as stream:
         fixture = json.load(stream)
-    actual = run(fixture, np)
+    actual = run(fixture, np, exact_order=args.exact_order)
     out = args.out or os.path.splitext(args.fixture)[0] + ".numpy.json"
     with open(out, "w") as stream:
         json.dump(actual, stream)

@@ -197,3 +197,19 @@ def test_golden_command_unwritable_directory(tmp_path, capsys):
     finally:
         tmp_path.chmod(0o700)
     assert "not writable" in capsys.readouterr().err
+
+
+def test_numpy_script_skips_without_numpy(tmp_path):
+    # numpy is blocked in the child, as on a machine without it.
+    import subprocess
+    import sys
+    script = os.path.join(REPO, "scripts", "numpy_golden.py")
+    code = ("import runpy, sys; sys.modules['numpy'] = None; "
+            "sys.argv = [{!r}, 'fixture.json']; "
+            "runpy.run_path({!r}, run_name='__main__')").format(script, script)
+    process = subprocess.Popen([sys.executable, "-c", code],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=str(tmp_path))
+    out, err = process.communicate()
+    assert process.returncode == 0, err
+    assert out.decode() == "numpy_golden: numpy is not installed; skipped\n"

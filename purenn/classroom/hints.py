@@ -18,9 +18,10 @@ recomputing the group with the usual wrong formulas:
 >>> _ratio([[2.0], [4.0]], [[1.0], [-2.0]]) is None
 True
 """
-import math
+from purenn import matrix
+from purenn.primer import sigmoid
 
-__all__ = ["hints"]
+__all__ = ["hints", "shape_of"]
 
 # Two matrices that agree to this fraction of the larger one's size are
 # taken as the same numbers computed in another order (see compare).
@@ -61,16 +62,8 @@ def _near(r, target):
     return r is not None and abs(r - target) <= 1e-6 * abs(target)
 
 
-def _transpose(m):
-    return [list(col) for col in zip(*m)]
-
-
-def _subtract(p, q):
-    return [[x - y for x, y in zip(p_row, q_row)]
-            for p_row, q_row in zip(p, q)]
-
-
-def _shape(m):
+def shape_of(m):
+    """Return (rows, columns) of a list of equal-length lists, else None."""
     if not m or any(not isinstance(row, list) or len(row) != len(m[0])
                     for row in m):
         return None
@@ -86,16 +79,9 @@ def _as_floats(value):
              for v in row] for row in value]
 
 
-def _sigmoid(z):
-    try:
-        return 1.0 / (1.0 + math.exp(-z))
-    except OverflowError:
-        return 0.0
-
-
 def _transposed_hints(key, e, a):
-    rows, cols = _shape(e)
-    shape = _shape(a)
+    rows, cols = shape_of(e)
+    shape = shape_of(a)
     is_weight = key.endswith("w")
     what = ("purenn's w[j][k] is the weight into neuron j of this layer "
             "from neuron k of the layer before: rows are neurons"
@@ -104,8 +90,9 @@ def _transposed_hints(key, e, a):
         return ["ACTUAL's {} is {}x{} where purenn's is {}x{}: transposed "
                 "({}){}".format(key, cols, rows, rows, cols, what,
                                 "; transposed back it matches"
-                                if _close(_transpose(a), e) else "")]
-    if rows == cols > 1 and _close(a, _transpose(e)) and not _close(a, e):
+                                if _close(matrix.transpose(a), e) else "")]
+    if rows == cols > 1 and _close(a, matrix.transpose(e)) and \
+            not _close(a, e):
         return ["ACTUAL's {} equals purenn's transposed ({})".format(key,
                                                                     what)]
     return []
@@ -134,7 +121,7 @@ def _update_hints(expected, where, e, a, m, eta):
             return ["ACTUAL's {} at step {} equals purenn's at step {}: "
                     "one step ahead (an extra step, or the steps numbered "
                     "from 1?)".format(key, step, step + 1)]
-    r = _ratio(_subtract(a, before), _subtract(e, before))
+    r = _ratio(matrix.subtract(a, before), matrix.subtract(e, before))
     rate = "eta/m = {!r}/{} = {!r}".format(eta, m, eta / m)
     if m > 1 and _near(r, m):
         out.append("the change of {} is m = {} times purenn's: the 1/m is "
@@ -166,7 +153,7 @@ def _dc_db_hints(expected, where, a):
     candidates = [
         ("sigmoid' applied to a instead of z: dC/db must be "
          "a(1 - a) * dC/da with a = sigmoid(z)",
-         lambda z, x: _sigmoid(x) * (1 - _sigmoid(x))),
+         lambda z, x: sigmoid(x) * (1 - sigmoid(x))),
         ("z(1 - z) used as sigmoid': it is sigmoid(z)(1 - sigmoid(z)) = "
          "a(1 - a)", lambda z, x: z * (1 - z)),
         ("sigmoid' taken as a alone: it is a(1 - a)", lambda z, x: x),
@@ -191,10 +178,10 @@ def hints(expected, quantity, where, e, a):
     float matrices (``a`` may have another shape).
     """
     key = where.key
-    if _shape(a) != _shape(e):
+    if shape_of(a) != shape_of(e):
         out = _transposed_hints(key, e, a)
-        if not out and _shape(a) is not None and _shape(e)[1] == 1 \
-                and _shape(a)[0] == 1:
+        if not out and shape_of(a) is not None and shape_of(e)[1] == 1 \
+                and shape_of(a)[0] == 1:
             out = ["ACTUAL's {} is a row; purenn writes vectors as columns "
                    "[[v0], [v1], ...] (or flat [v0, v1, ...])".format(key)]
         return out

@@ -261,3 +261,17 @@ def test_the_big_case_within_rounding_is_told_apart(fixture):
     assert "ROUNDING ONLY" in compare.render([small])
     big = compare.compare_case(fixture, nudge(fixture, 1.001))
     assert "REAL DIFFERENCE" in compare.render([big])
+
+
+def test_examples_in_another_order_are_named(tmp_path, capsys, fixture):
+    actual = copy.deepcopy(fixture)
+    examples = actual["steps"][1]["examples"]
+    examples[0], examples[1] = examples[1], examples[0]
+    for example in examples:
+        del example["example"]
+    status, out, _ = run(tmp_path, capsys, fixture, actual)
+    assert status == 1
+    assert ("hint: ACTUAL's values here are purenn's for example {} instead "
+            "of example {}: visit the examples in the fixture's order "
+            "(order[0])".format(fixture["order"][0][5],
+                                fixture["order"][0][4])) in out

@@ -11,7 +11,8 @@ recomputing the group with the usual wrong formulas:
   or divided by m twice, or with the wrong sign, or without eta;
 - a gradient sum that holds the mean, or the wrong sign;
 - sigmoid' applied to a instead of z, a instead of a(1 - a), none at all;
-- the cost without its 1/2, or parameters recorded one step off.
+- the cost without its 1/2, or parameters recorded one step off;
+- the examples of a mini-batch in another order than the fixture's.
 
 >>> _ratio([[2.0], [-4.0]], [[1.0], [-2.0]])
 2.0
@@ -170,6 +171,27 @@ def _dc_db_hints(expected, where, a):
     return []
 
 
+def _order_hints(expected, where, a):
+    """Name the example ACTUAL computed if it is another one of the step."""
+    examples = expected["steps"][where.step]["examples"]
+    for other in examples:
+        if other["example"] == where.example:
+            continue
+        layers = other["layers"]
+        if where.layer is None:
+            value = [[other["cost"]]]
+        elif where.key in layers[where.layer - 1]:
+            value = layers[where.layer - 1][where.key]
+        else:
+            continue
+        if _close(a, _as_floats(value)):
+            return ["ACTUAL's values here are purenn's for example {} "
+                    "instead of example {}: visit the examples in the "
+                    "fixture's order (order[{}])".format(
+                        other["example"], where.example, where.epoch)]
+    return []
+
+
 def hints(expected, quantity, where, e, a):
     """Return a list of hints (text) for the first group outside tolerance.
 
@@ -195,6 +217,10 @@ def hints(expected, quantity, where, e, a):
         return _update_hints(expected, where, e, a, m, eta)
     if key == "dc_db" and where.example is not None:
         out = _dc_db_hints(expected, where, a)
+        if out:
+            return out
+    if where.example is not None:
+        out = _order_hints(expected, where, a)
         if out:
             return out
     r = _ratio(a, e)

@@ -57,10 +57,10 @@ def register(subparsers):
                         help="write every float as a C99 hex string "
                              "(float.hex) instead of a JSON number")
     golden.add_argument("--cases", type=_case_list, default=None,
-                        help="comma-separated case names (default: all)")
+                        help="comma-separated case names; None: all four")
     golden.add_argument("--data", metavar="DIR", default=None,
-                        help="MNIST directory for the 784-30-10 case "
-                             "(default: the shipped data/mnist)")
+                        help="MNIST directory for the 784-30-10 case; None: "
+                             "the shipped data/mnist")
     golden.set_defaults(func=run_golden)
 
     compare = subparsers.add_parser(

@@ -2,7 +2,8 @@
 
 ``.ci/run`` runs this under each CPython 3.6-3.13 and fails if any line
 differs between versions.  Each line is a name and either a float's repr or
-the SHA-256 of a JSON text made of many floats (a model file).
+the SHA-256 of a JSON text made of many floats (a model file, or a file of
+the golden fixture set that ``purenn golden`` writes, decimal and --hex).
 
 Run from the repository root: ``python scripts/golden_values.py``.
 """
@@ -18,6 +19,27 @@ from purenn import Network  # noqa: E402
 
 def digest(text):
     return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+
+
+def fixture_digests():
+    """Return (name, SHA-256) of every file ``purenn golden`` writes, decimal
+    and --hex, so that CI's diff proves the fixtures are the same bytes on
+    every interpreter."""
+    from purenn.classroom import golden
+    lines = []
+    for name, _ in golden.CASES:
+        try:
+            record = golden.build_case(name)
+        except (OSError, ValueError) as exc:
+            lines.append(("golden fixture {}".format(name),
+                          "unavailable: {}".format(exc)))
+            continue
+        for hex in (False, True):
+            data = golden.render(record, hex=hex)
+            lines.append(("golden fixture {}.json{}".format(
+                name, " --hex" if hex else ""),
+                hashlib.sha256(data).hexdigest()))
+    return lines
 
 
 def main():
@@ -50,6 +72,7 @@ def main():
         lines.append(("mnist 1000 examples 1 epoch",
                       "{} {}".format(history[0]["correct"],
                                      digest(net.to_json()))))
+    lines += fixture_digests()
     for name, value in lines:
         print("{}: {}".format(name, value))
     return 0

@@ -1,7 +1,7 @@
 """The ``purenn`` command line: a thin argparse layer over the library.
 
 Each group of subcommands lives in its own module (``data``,
-``train``, ``classroom``; shared pieces in ``common``) with a ``register(subparsers)`` function
+``train``, ``classroom``, ``golden``; shared pieces in ``common``) with a ``register(subparsers)`` function
 that adds its parsers and sets ``func`` to the function that runs it.  A
 command function takes the parsed arguments and returns the exit status.
 
@@ -22,8 +22,8 @@ __all__ = ["CliError", "build_parser", "main", "parse_int_list",
 
 
 def _command_modules():
-    from purenn.cli import data, train, classroom
-    return [data, train, classroom]
+    from purenn.cli import data, train, classroom, golden
+    return [data, train, classroom, golden]
 
 
 def build_parser():

@@ -1,0 +1,113 @@
+"""Golden-value subcommands of the purenn command line (see purenn.cli).
+
+``golden``   write the fixture set other implementations test against
+``compare``  compare another implementation's numbers with a fixture
+"""
+import os
+import sys
+
+from purenn.cli.common import CliError, non_negative_int
+
+__all__ = ["register"]
+
+
+def _non_negative_float(text):
+    import argparse
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            "expected a finite number >= 0, got {!r}".format(text))
+    return value
+
+
+def _case_list(text):
+    from purenn.classroom.golden import CASES
+    import argparse
+    known = [name for name, _ in CASES]
+    names = [part.strip() for part in text.split(",")]
+    for name in names:
+        if name not in known:
+            raise argparse.ArgumentTypeError(
+                "unknown case {!r}, expected some of {}".format(
+                    name, ",".join(known)))
+    return names
+
+
+def register(subparsers):
+    """Add this module's subcommands to subparsers."""
+    import argparse
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+
+    golden = subparsers.add_parser(
+        "golden", formatter_class=defaults,
+        help="write golden-value fixtures for other implementations",
+        description="Write one JSON file per case (the primer's 1-1-1 "
+                    "example, the 2-3-2 demo, a random 4-5-3 network, "
+                    "784-30-10 on the first 25 MNIST images): initial "
+                    "parameters, examples, the order per epoch and every "
+                    "intermediate of each mini-batch step, from the "
+                    "reference Network.  See docs/golden.md.")
+    golden.add_argument("--out", required=True, metavar="DIR",
+                        help="existing directory to write the files into")
+    golden.add_argument("--hex", action="store_true",
+                        help="write every float as a C99 hex string "
+                             "(float.hex) instead of a JSON number")
+    golden.add_argument("--cases", type=_case_list, default=None,
+                        help="comma-separated case names; None: all four")
+    golden.add_argument("--data", metavar="DIR", default=None,
+                        help="MNIST directory for the 784-30-10 case; None: "
+                             "the shipped data/mnist")
+    golden.set_defaults(func=run_golden)
+
+    compare = subparsers.add_parser(
+        "compare", formatter_class=defaults,
+        help="compare another implementation's numbers with a fixture",
+        description="Compare ACTUAL (the fixture layout, any subset of the "
+                    "quantities, floats as numbers or hex strings) with the "
+                    "fixture EXPECTED: per quantity and step the largest "
+                    "ULP difference and relative error, the first value "
+                    "outside tolerance, hints for common mistakes.  Both "
+                    "may be directories of case files.  Exit 0 within "
+                    "tolerance, 1 outside, 2 for a malformed file.")
+    compare.add_argument("expected", metavar="EXPECTED",
+                         help="fixture file or directory ('purenn golden')")
+    compare.add_argument("actual", metavar="ACTUAL",
+                         help="the other implementation's file or directory")
+    compare.add_argument("--ulps", type=non_negative_int, default=0,
+                         help="accept values at most this many ULPs away")
+    compare.add_argument("--rtol", type=_non_negative_float, default=0.0,
+                         help="accept values within this relative error")
+    compare.set_defaults(func=run_compare)
+
+
+def _check_output_directory(path):
+    if not os.path.isdir(path):
+        raise CliError("--out {}: not an existing directory".format(path))
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CliError("--out {}: directory is not writable".format(path))
+
+
+def run_golden(args):
+    from purenn.classroom import golden
+    _check_output_directory(args.out)
+    paths = golden.write_fixtures(args.out, hex=args.hex, cases=args.cases,
+                                  mnist_directory=args.data)
+    for path in paths:
+        print("wrote {} ({} bytes)".format(path, os.path.getsize(path)))
+    return 0
+
+
+def run_compare(args):
+    from purenn.classroom import compare
+    for role, path in (("EXPECTED", args.expected), ("ACTUAL", args.actual)):
+        if not os.path.exists(path):
+            raise CliError("{} {}: no such file or directory".format(role,
+                                                                     path))
+    results = compare.compare_paths(args.expected, args.actual,
+                                    ulps=args.ulps, rtol=args.rtol)
+    sys.stdout.write(compare.render(results, args.ulps, args.rtol))
+    return compare.exit_status(results)

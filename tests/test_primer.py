@@ -98,3 +98,15 @@ def test_matrix_forms_match_the_scalar_forms_elementwise():
 def test_shape_mismatch_in_raw_activation_names_the_shapes():
     with pytest.raises(matrix.ShapeError, match="cannot multiply 2x3 by 2x1"):
         raw_activation([[1, 2, 3], [4, 5, 6]], [[1], [2]], [[0], [0]])
+
+
+def test_cost_squares_by_multiplying_not_by_pow():
+    # d * d is one correctly rounded product on every interpreter; CPython's
+    # d**2 goes through the C library's pow, which on glibc 2.36 differs in
+    # the last bit for about one double in a thousand (PyPy multiplies), so
+    # a cost built on ** would not be the same bits everywhere.
+    rng = random.Random(1)
+    for _ in range(20000):
+        a = rng.uniform(-1.0, 1.0)
+        assert cost(a, 0.0) == 0.5 * (a * a)
+        assert cost([[a], [0.5]], [[0.0], [0.0]]) == 0.5 * (a * a + 0.25)

@@ -17,7 +17,7 @@ import time
 from purenn import network
 from purenn.cli.common import (CliError, non_negative_int, parse_int_list,
                         positive_int)
-from purenn.io.fileio import atomic_write
+from purenn.io.fileio import atomic_write, check_outputs
 
 DEFAULT_LAYERS = [784, 30, 10]
 DEFAULT_EPOCHS = 30
@@ -333,8 +333,14 @@ def train_command(args, out=None, err=None):
     from purenn.io import mnist
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    # Before an epoch of work: a --save or --log that cannot be written, or
+    # that would overwrite the other file or the --init model, is refused.
+    # (--save may be --init: training a model further in place.)
+    check_outputs([("--save", args.save), ("--log", args.log)])
+    check_outputs([("--log", args.log)], inputs=[("--init", args.init)])
     if args.init is not None:
         net = _load_model(args.init, seed=args.seed)
+        network.check_cost(net, args.init, "train")
         if args.layers is not None and args.layers != net.layers:
             raise CliError("--layers {} does not match {}, whose layers are "
                            "{}".format(_layers_text(args.layers), args.init,

@@ -222,3 +222,36 @@ def test_long_errors_are_cut_and_say_so(capsys):
 def test_a_missing_selftest_directory_fails(tmp_path, capsys):
     assert main(["selftest", "--data", str(tmp_path / "typo")]) == 1
     assert "no such directory" in capsys.readouterr().out
+
+
+# -- plot reads --log files with the model files' discipline -----------------
+
+@pytest.mark.parametrize("line, message", [
+    ('{"epoch": 0, "correct": 1' + "0" * 400 + ', "total": 2}',
+     r"line 1 is not JSON: an integer of 401 digits"),
+    ("[" * 100000, r"line 1 is not JSON: JSON nested deeper than 16 levels"),
+    ('{"epoch": 0, "correct": NaN, "total": 2}',
+     r"line 1 is not JSON: non-finite number NaN"),
+    ('{"epoch": 0, "correct": "' + "x" * 10000 + '", "total": 2}',
+     r"line 1: correct should be a whole number >= 0, found 'xxx"),
+])
+def test_hostile_log_lines_give_one_short_error(tmp_path, capsys, line,
+                                                message):
+    import re
+    log = tmp_path / "train.log"
+    log.write_text(line + "\n")
+    assert main(["plot", str(log), "--out", str(tmp_path / "a.svg")]) == 2
+    error = _error(capsys)
+    assert re.search(message, error), error
+    assert len(error) <= 340
+
+
+def test_a_log_larger_than_the_limit_is_not_read(tmp_path, capsys,
+                                                 monkeypatch):
+    from purenn.cli import classroom
+    monkeypatch.setattr(classroom, "MAX_LOG_BYTES", 10)
+    log = tmp_path / "train.log"
+    log.write_text('{"epoch": 0, "correct": 1, "total": 2}\n')
+    assert main(["plot", str(log), "--out", str(tmp_path / "a.svg")]) == 2
+    assert _error(capsys) == "{}: larger than 10 bytes, too large for a " \
+        "log file".format(log)

@@ -256,7 +256,7 @@ def picture_size(neurons, inputs, zoom):
     ``neurons`` x ``inputs`` weight matrix at ``zoom``.
 
     >>> picture_size(30, 784, 4)
-    (700, 584)
+    (584, 700)
     """
     tile_rows, tile_cols = _tile_shape(inputs)
     grid_rows, grid_cols = _grid_shape(neurons)

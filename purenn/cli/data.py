@@ -31,9 +31,9 @@ def register(subparsers):
 
 def run_show(args):
     """Print image ``args.index`` of set ``args.which``; return 0."""
-    from purenn.io import mnist
     from purenn.io.fileio import check_outputs
-    check_outputs([("--out", args.out)])
+    check_outputs([("--out", args.out)])   # before any work
+    from purenn.io import mnist
     data = mnist.load_set(args.data, args.which)
     if args.index >= len(data):
         raise CliError("--index {} is out of range: the {} set has {} images, "

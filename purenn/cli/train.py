@@ -17,7 +17,7 @@ import time
 from purenn import network
 from purenn.cli.common import (CliError, non_negative_int, parse_int_list,
                         positive_int)
-from purenn.io.fileio import atomic_write, check_outputs
+from purenn.io.fileio import atomic_write
 
 DEFAULT_LAYERS = [784, 30, 10]
 DEFAULT_EPOCHS = 30
@@ -330,6 +330,7 @@ class _TrainReport(object):
 
 def train_command(args, out=None, err=None):
     """Run ``purenn train``; return the exit status."""
+    from purenn.io.fileio import check_outputs
     from purenn.io import mnist
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err

@@ -35,6 +35,12 @@ from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw, dc_da_prev,
 __all__ = ["Network", "ModelError", "load", "target_column", "check_cost",
            "COSTS", "MAX_LAYERS", "MAX_PARAMETERS", "MAX_MODEL_BYTES"]
 
+
+class ModelError(ValueError):
+    """A model file, or the layers/weights/biases given to Network, are not a
+    valid network.  The message names the file or argument and the problem."""
+
+
 # network2.py's two cost classes, by the name its save() writes.  purenn
 # trains with the quadratic cost only (network.py's, the primer's
 # 1/2 ||a - y||^2); a CrossEntropyCost model can still predict, since the
@@ -50,11 +56,6 @@ MAX_PARAMETERS = 2000000
 MAX_MODEL_BYTES = 64 * 1024 * 1024
 # A model file nests four deep ({"weights": [matrix [row [value]]]}).
 _MAX_JSON_DEPTH = 16
-
-
-class ModelError(ValueError):
-    """A model file, or the layers/weights/biases given to Network, are not a
-    valid network.  The message names the file or argument and the problem."""
 
 
 def _check_layers(layers, name="layers"):

@@ -457,30 +457,37 @@ def limit_memory(megabytes):
 
 def run_cases(seed, indexes, keep=None, report=None):
     """Run the cases ``indexes`` of ``seed``; return [(index, kind, what,
-    argv, problem)] of the failures.  ``report(line)`` is told of each."""
+    argv, problem)] of the failures.  ``report(line)`` is told of each.
+
+    The files live in a temporary directory, removed at the end; with
+    ``keep``, in that directory (seed files in ``seed/``, the last case in
+    ``case/``), kept, and every case's command is reported, so that it can
+    be run again by hand.
+    """
     failures = []
-    base = tempfile.mkdtemp(prefix="purenn-fuzz-")
+    base = keep or tempfile.mkdtemp(prefix="purenn-fuzz-")
     try:
-        os.mkdir(os.path.join(base, "seed"))
+        for name in ("seed", "case"):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+        os.makedirs(os.path.join(base, "seed"))
         paths = seed_files(os.path.join(base, "seed"))
+        directory = os.path.join(base, "case")
         for index in indexes:
-            directory = keep or os.path.join(base, "case")
-            if os.path.isdir(directory) and keep is None:
-                shutil.rmtree(directory)
-            if not os.path.isdir(directory):
-                os.makedirs(directory)
+            shutil.rmtree(directory, ignore_errors=True)
+            os.mkdir(directory)
             kind, what, argv = make_case(seed, index, paths, directory)
             problem = run_argv(argv)
             if problem is not None:
                 failures.append((index, kind, what, argv, problem))
-                if report is not None:
-                    report("case {} ({}, {}): {}\n  purenn {}\n  reproduce: "
-                           "python scripts/fuzz.py --seed {} --case {} "
-                           "--keep DIR".format(index, kind, what, problem,
-                                               " ".join(argv)[:300], seed,
-                                               index))
+            if report is not None and (problem is not None or keep):
+                report("case {} ({}, {}): {}\n  purenn {}\n  reproduce: "
+                       "python scripts/fuzz.py --seed {} --case {} "
+                       "--keep DIR".format(index, kind, what,
+                                           problem or "passed",
+                                           " ".join(argv)[:300], seed, index))
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
     return failures
 
 
@@ -495,7 +502,8 @@ def build_parser():
     parser.add_argument("--case", type=int, default=None,
                         help="run only this case (to replay a failure)")
     parser.add_argument("--keep", metavar="DIR", default=None,
-                        help="write the case's files in DIR and keep them")
+                        help="write the files in DIR (its seed/ and case/ "
+                        "are replaced) and keep them")
     parser.add_argument("--memory-mb", type=int, default=1024,
                         help="address-space cap (default: 1024; 0: none)")
     return parser

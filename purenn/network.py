@@ -27,12 +27,14 @@ import os
 import random
 
 from purenn import matrix
+from purenn.io.bounded import loads_json, preview, read_text
 from purenn.io.fileio import atomic_write
 from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw, dc_da_prev,
                            cost)
 
 __all__ = ["Network", "ModelError", "load", "target_column", "argmax",
-           "confusion_matrix"]
+           "confusion_matrix", "check_cost", "COSTS", "MAX_LAYERS",
+           "MAX_PARAMETERS", "MAX_MODEL_BYTES"]
 
 
 class ModelError(ValueError):
@@ -40,7 +42,26 @@ class ModelError(ValueError):
     valid network.  The message names the file or argument and the problem."""
 
 
+# network2.py's two cost classes, by the name its save() writes.  purenn
+# trains with the quadratic cost only (network.py's, the primer's
+# 1/2 ||a - y||^2); a CrossEntropyCost model can still predict, since the
+# cost plays no part in the forward pass.
+COSTS = ("QuadraticCost", "CrossEntropyCost")
+
+# Bounds on what a model may ask for, checked before any list is built.
+# Every parameter is a Python float in a list: about 32 bytes, so the
+# largest network takes about 64 MB (the book's 784-30-10 has 23,860).
+# A model file holds one number per parameter in at most ~25 characters.
+MAX_LAYERS = 1000
+MAX_PARAMETERS = 2000000
+MAX_MODEL_BYTES = 64 * 1024 * 1024
+# A model file nests four deep ({"weights": [matrix [row [value]]]}).
+_MAX_JSON_DEPTH = 16
+
+
 def _check_layers(layers, name="layers"):
+    """Check ``layers`` are 2 to MAX_LAYERS sizes >= 1 whose network has at
+    most MAX_PARAMETERS weights and biases; return them as a list."""
     if not isinstance(layers, (list, tuple)):
         raise TypeError("{}: expected a list of layer sizes, got {}".format(
             name, type(layers).__name__))
@@ -48,10 +69,21 @@ def _check_layers(layers, name="layers"):
     if len(layers) < 2:
         raise ModelError("{}: expected at least 2 layer sizes (input and "
                          "output), got {!r}".format(name, layers))
+    if len(layers) > MAX_LAYERS:
+        raise ModelError("{}: {:,} layer sizes, more than the {:,} purenn "
+                         "accepts".format(name, len(layers), MAX_LAYERS))
     for size in layers:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ModelError("{}: every size must be a whole number >= 1, got "
-                             "{!r}".format(name, layers))
+                             "{}".format(name, preview(layers)))
+    # Weights and biases into each layer: J x (K + 1).
+    parameters = sum(layers[l] * (layers[l - 1] + 1)
+                     for l in range(1, len(layers)))
+    if parameters > MAX_PARAMETERS:
+        raise ModelError("{}: {} would have {:,} weights and biases, more "
+                         "than the {:,} purenn accepts".format(
+                             name, preview(layers), parameters,
+                             MAX_PARAMETERS))
     return layers
 
 
@@ -76,13 +108,13 @@ def _check_parameters(name, given, layers, cols_of):
             raise ModelError(
                 "{}[{}] (into layer {}) has shape {}x{}, expected {}x{} for "
                 "layers {}".format(name, l - 1, l, found[0], found[1],
-                                   expected[0], expected[1], layers))
+                                   expected[0], expected[1], preview(layers)))
         for row in m:
             for value in row:
                 if (isinstance(value, bool)
                         or not isinstance(value, numbers.Real)):
                     raise TypeError("{}[{}]: expected numbers, found "
-                                    "{!r}".format(name, l - 1, value))
+                                    "{}".format(name, l - 1, preview(value)))
         checked.append([list(row) for row in m])
     return checked
 
@@ -407,7 +439,9 @@ class Network:
 
         ``{"sizes": [...], "weights": [...], "biases": [...], "cost":
         "QuadraticCost"}``; floats are written with ``repr`` and read back
-        bit for bit.  Raise ModelError if a parameter is not finite.
+        bit for bit.  The cost is the one the network was loaded with
+        (``cost_name``, see ``from_json``), never rewritten.  Raise
+        ModelError if a parameter is not finite.
         """
         weights = [[[float(v) for v in row] for row in w] for w in self.weights]
         biases = [[[float(v) for v in row] for row in b] for b in self.biases]
@@ -421,7 +455,8 @@ class Network:
                                 "parameters cannot be saved".format(
                                     name, index, value))
         return json.dumps({"sizes": self.layers, "weights": weights,
-                           "biases": biases, "cost": "QuadraticCost"})
+                           "biases": biases,
+                           "cost": getattr(self, "cost_name", COSTS[0])})
 
     def save(self, path):
         """Write the model to ``path`` in network2.py's JSON format, atomically.
@@ -431,23 +466,21 @@ class Network:
         atomic_write(path, (self.to_json() + "\n").encode("ascii"))
 
 
-def _reject_constant(name):
-    raise ValueError("non-finite number {} (expected finite numbers)".format(
-        name))
-
-
 def from_json(text, source="<string>", seed=None):
     """Return the Network held by the network2.py-style JSON ``text``.
 
     ``source`` names the text in error messages.  Raise ModelError for bad
-    JSON, missing keys, shapes that do not match ``sizes`` and non-finite
-    numbers.
+    JSON (nested deeper than a model, NaN/Infinity, integers too large for a
+    float), missing keys, an unknown cost (see ``COSTS``), sizes beyond
+    MAX_LAYERS or MAX_PARAMETERS, shapes that do not match ``sizes`` and
+    non-finite numbers.  The network's ``cost_name`` is the file's cost
+    (QuadraticCost when absent, as in network.py).
     """
     def fail(problem):
         return ModelError("{}: {}".format(source, problem))
 
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = loads_json(text, max_depth=_MAX_JSON_DEPTH)
     except ValueError as exc:
         raise fail("not a valid model file: {}".format(exc))
     if not isinstance(data, dict):
@@ -459,10 +492,10 @@ def from_json(text, source="<string>", seed=None):
         raise fail("missing key{} {} (a model file needs sizes, weights and "
                    "biases)".format("s" if len(missing) > 1 else "",
                                     ", ".join(repr(k) for k in missing)))
-    cost_name = data.get("cost", "QuadraticCost")
-    if not isinstance(cost_name, str):
-        raise fail("cost should be a name such as \"QuadraticCost\", found "
-                   "{!r}".format(cost_name))
+    cost_name = data.get("cost", COSTS[0])
+    if cost_name not in COSTS:
+        raise fail("cost {} is not one of network2.py's costs ({})".format(
+            preview(cost_name), ", ".join(COSTS)))
     try:
         layers = _check_layers(data["sizes"], "sizes")
         biases = _check_parameters("biases", data["biases"], layers,
@@ -496,11 +529,25 @@ def load(path, seed=None):
     raises ModelError naming the file and the problem.
     """
     path = os.fspath(path)
-    with open(path, "rb") as stream:
-        raw = stream.read()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelError("{}: not a model file (not UTF-8 text: {})".format(
-            path, exc))
+        text = read_text(path, MAX_MODEL_BYTES, "a model file")
+    except ValueError as exc:
+        raise ModelError(exc)
     return from_json(text, source=path, seed=seed)
+
+
+def check_cost(net, source, action):
+    """Raise ModelError unless ``net`` uses the quadratic cost.
+
+    purenn's backpropagation starts from dC/da = a - y, the derivative of the
+    quadratic cost; training, tracing or checking the gradients of a model
+    saved with another cost (network2.py's CrossEntropyCost) would quietly
+    use the wrong cost.  ``source`` names the model and ``action`` what was
+    asked ("train", say) in the message.
+    """
+    cost_name = getattr(net, "cost_name", COSTS[0])
+    if cost_name != COSTS[0]:
+        raise ModelError(
+            "{}: the model's cost is {}; purenn can {} only models with "
+            "QuadraticCost (predict and evaluate do not use the cost and "
+            "accept it)".format(source, cost_name, action))

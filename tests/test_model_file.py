@@ -80,7 +80,10 @@ def _write(tmp_path, text):
     (lambda d: d.update(sizes=[3, 0, 2]), r"sizes: every size must be"),
     (lambda d: d["biases"][0][0].__setitem__(0, "x"),
      r"biases\[0\]: expected numbers, found 'x'"),
-    (lambda d: d.update(cost=3), r"cost should be a name"),
+    (lambda d: d.update(cost=3), r"cost 3 is not one of network2.py.s costs"),
+    (lambda d: d.update(cost="FooCost"),
+     r"cost .FooCost. is not one of network2.py.s costs \(QuadraticCost, "
+     r"CrossEntropyCost\)"),
 ])
 def test_inconsistent_files_are_refused(tmp_path, mutate, message):
     data = _valid_model()
@@ -162,3 +165,88 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
         assert os.stat(str(path)).st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+# -- hostile files: one ModelError naming the file, never a traceback -------
+
+_ONE_ONE = '{{"sizes": [1, 1], "weights": [[[{}]]], "biases": [[[0]]]}}'
+
+
+@pytest.mark.parametrize("text, message", [
+    # 401 digits: json.loads makes an int that float() cannot hold.
+    (_ONE_ONE.format("1" + "0" * 400),
+     r"an integer of 401 digits \(10000000000000000000\.\.\.\), too large "
+     r"for a float"),
+    # 309 digits still pass the length test, but exceed 1.8e308.
+    (_ONE_ONE.format("9" * 309), r"an integer too large for a float"),
+    ("[" * 100000, r"JSON nested deeper than 16 levels"),
+    ('{"sizes": ' + "[" * 20 + "]" * 20 + "}",
+     r"JSON nested deeper than 16 levels"),
+])
+def test_numbers_and_nesting_beyond_json_are_refused(tmp_path, text, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(ModelError, match=message) as caught:
+        load(path)
+    assert str(caught.value).startswith(path + ": not a valid model file")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    data = _valid_model()
+    data["note"] = "[" * 1000 + "{" * 1000
+    net = load(_write(tmp_path, json.dumps(data)))
+    assert net.layers == [3, 4, 2]
+
+
+def test_a_million_sizes_give_a_short_message(tmp_path):
+    path = _write(tmp_path, json.dumps({"sizes": [1] * 10 ** 6,
+                                        "weights": [], "biases": []}))
+    with pytest.raises(ModelError) as caught:
+        load(path)
+    assert str(caught.value) == (
+        "{}: sizes: 1,000,000 layer sizes, more than the 1,000 purenn "
+        "accepts".format(path))
+
+
+def test_sizes_of_absurd_networks_are_refused_before_any_list(tmp_path):
+    # 100000 x 100001 weights and biases would be ~320 GB of floats.
+    path = _write(tmp_path, json.dumps({"sizes": [100000, 100000],
+                                        "weights": [[[0]]],
+                                        "biases": [[[0]]]}))
+    with pytest.raises(ModelError, match=r"sizes: \[100000, 100000\] would "
+                       r"have 10,000,100,000 weights and biases, more than "
+                       r"the 2,000,000 purenn accepts"):
+        load(path)
+    with pytest.raises(ModelError, match="would have 10,000,100,000"):
+        Network([100000, 100000])
+
+
+def test_messages_quote_input_briefly(tmp_path):
+    data = _valid_model()
+    data["sizes"] = [3, 4, "x" * 10 ** 6]
+    with pytest.raises(ModelError) as caught:
+        load(_write(tmp_path, json.dumps(data)))
+    assert "every size must be" in str(caught.value)
+    assert len(str(caught.value)) < 300
+
+
+def test_files_larger_than_a_model_can_be_are_not_read(tmp_path,
+                                                        monkeypatch):
+    monkeypatch.setattr(purenn.network, "MAX_MODEL_BYTES", 100)
+    path = _write(tmp_path, " " * 101)
+    with pytest.raises(ModelError, match=r"bad.json: larger than 100 bytes, "
+                                         r"too large for a model file"):
+        load(path)
+
+
+def test_the_cost_is_kept_never_rewritten(tmp_path):
+    data = _valid_model()
+    data["cost"] = "CrossEntropyCost"
+    net = load(_write(tmp_path, json.dumps(data)))
+    assert net.cost_name == "CrossEntropyCost"
+    assert json.loads(net.to_json())["cost"] == "CrossEntropyCost"
+    with pytest.raises(ModelError, match=r"m.json: the model's cost is "
+                       r"CrossEntropyCost; purenn can train only models "
+                       r"with QuadraticCost"):
+        purenn.network.check_cost(net, "m.json", "train")
+    purenn.network.check_cost(load(_write(tmp_path, json.dumps(
+        _valid_model()))), "m.json", "train")

@@ -21,9 +21,27 @@ def test_all_checks_pass_here(capsys):
     assert lines[-1].startswith("OK: 5 checks, 0 failed")
 
 
-def test_mnist_check_is_skipped_without_data(tmp_path):
-    results = selftest.run_checks(str(tmp_path), checks=["MNIST checksums"])
+def test_mnist_check_is_skipped_only_without_shipped_data(tmp_path,
+                                                          monkeypatch):
+    from purenn.io import mnist
+    monkeypatch.setattr(mnist, "DEFAULT_DIRECTORY", str(tmp_path / "none"))
+    results = selftest.run_checks(None, checks=["MNIST checksums"])
     assert [result.status for result in results] == ["skip"]
+
+
+def test_a_named_directory_without_checksums_fails(tmp_path):
+    results = selftest.run_checks(str(tmp_path), checks=["MNIST checksums"])
+    assert [result.status for result in results] == ["FAIL"]
+    assert results[0].detail == "no {} (scripts/fetch_mnist.py writes one " \
+        "beside the files)".format(os.path.join(str(tmp_path), "SHA256SUMS"))
+
+
+def test_a_missing_data_directory_fails_and_exits_1(tmp_path, capsys):
+    missing = str(tmp_path / "nonexistent")
+    assert main(["selftest", "--data", missing]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  MNIST checksums  {}: no such directory".format(
+        missing) in out
 
 
 def test_a_wrong_sigmoid_fails_and_exits_1(monkeypatch, capsys):

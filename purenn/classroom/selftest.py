@@ -13,8 +13,11 @@ detail)`` per check, status ``"ok"``, ``"FAIL"`` or ``"skip"``:
 - training: a tiny fixed-seed SGD run gives its pinned regression values
   (per-epoch counts and the SHA-256 of the saved model), the same bits on
   CPython 3.6 to 3.13;
-- MNIST checksums: the shipped files against ``SHA256SUMS``
-  (``purenn.io.mnist.verify_checksums``), skipped if the data is not there.
+- MNIST checksums: the files against their ``SHA256SUMS``
+  (``purenn.io.mnist.verify_checksums``).  Skipped only if the default
+  directory (the checkout's data/mnist) is not shipped; a directory the
+  user names that is missing, or holds no SHA256SUMS, is a failure (a typo
+  must not pass).
 
 The library never prints: ``purenn selftest`` prints one line per check and
 exits non-zero if any failed.
@@ -148,9 +151,14 @@ class _Skip(Exception):
 def _check_mnist(directory):
     from purenn.io import mnist
     folder = directory if directory is not None else mnist.DEFAULT_DIRECTORY
-    if not os.path.exists(os.path.join(folder, "SHA256SUMS")):
-        raise _Skip("no {} (data not shipped here)".format(
-            os.path.join(folder, "SHA256SUMS")))
+    sums = os.path.join(folder, "SHA256SUMS")
+    if directory is None and not os.path.exists(sums):
+        raise _Skip("no {} (data not shipped here)".format(sums))
+    if not os.path.isdir(folder):
+        raise _Failed("{}: no such directory".format(folder))
+    if not os.path.exists(sums):
+        raise _Failed("no {} (scripts/fetch_mnist.py writes one beside the "
+                      "files)".format(sums))
     checked = mnist.verify_checksums(folder)
     return "{} files match {}".format(len(checked),
                                       os.path.join(folder, "SHA256SUMS"))

@@ -7,12 +7,14 @@ command function takes the parsed arguments and returns the exit status.
 
 Errors the user can fix (a bad flag, a missing or damaged file, a model that
 does not fit the data) end in one line ``purenn: error: ...`` on stderr and
-exit status 2, never a traceback.  Ctrl-C ends with status 130.
+exit status 2, never a traceback.  The line is cut to about 300 characters
+(saying so), since a message may quote a file.  Ctrl-C ends with status 130.
 """
 import os
 import sys
 
 import purenn
+from purenn.io.bounded import shorten
 from purenn.cli.common import (CliError, Parser, parse_int_list,
                                 parse_float_list, positive_int,
                                 non_negative_int)
@@ -46,6 +48,12 @@ def _describe_os_error(exc):
     return str(exc)
 
 
+def _one_line(message):
+    """The message on one line (input quoted in it may hold newlines), cut
+    to a readable length."""
+    return shorten(" ".join(str(message).splitlines()))
+
+
 def main(argv=None):
     """Run the command line with ``argv`` (default ``sys.argv[1:]``).
 
@@ -71,9 +79,9 @@ def main(argv=None):
         os.dup2(devnull, sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, as a shell reports a killed writer
     except (CliError, ValueError) as exc:
-        print("purenn: error: {}".format(exc), file=sys.stderr)
+        print("purenn: error: {}".format(_one_line(exc)), file=sys.stderr)
         return 2
     except OSError as exc:
-        print("purenn: error: {}".format(_describe_os_error(exc)),
+        print("purenn: error: {}".format(_one_line(_describe_os_error(exc))),
               file=sys.stderr)
         return 2

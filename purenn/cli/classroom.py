@@ -7,7 +7,6 @@
 ``plot``       accuracy per epoch from a ``train --log`` file as an SVG chart
 ``selftest``   checks of this installation with the standard library alone
 """
-import json
 import math
 import random
 import sys
@@ -15,7 +14,18 @@ import sys
 from purenn.cli.common import CliError, parse_float_list, parse_int_list, \
     positive_int, non_negative_int
 
-__all__ = ["register", "weights_picture", "read_log"]
+__all__ = ["register", "weights_picture", "picture_size", "read_log",
+           "MAX_PICTURE_PIXELS", "MAX_LOG_BYTES"]
+
+# The weights picture is a list of rows of pixel references (8 bytes each,
+# the colours are shared tuples) before it is compressed: 4 million pixels
+# (2000 x 2000) is about 32 MB.  The default 784-30-10 at --zoom 4 is 700 x
+# 584.
+MAX_PICTURE_PIXELS = 4000000
+
+# A train --log line is about 200 bytes: 16 MB is tens of thousands of
+# epochs, far more than a chart can show.
+MAX_LOG_BYTES = 16 * 1024 * 1024
 
 
 def register(subparsers):
@@ -125,7 +135,9 @@ def register(subparsers):
 
 def run_example(args, out=None):
     from purenn.classroom import trace
+    from purenn.io.fileio import check_outputs
     out = sys.stdout if out is None else out
+    check_outputs([("--save", args.save)])
     if args.network == "primer":
         net = trace.primer_network()
         text = trace.render_worked_example()
@@ -164,8 +176,9 @@ def _check_lengths(net, source, inputs, target):
 
 def run_trace(args):
     from purenn.classroom import trace
-    from purenn.network import load
+    from purenn.network import check_cost, load
     net = load(args.model)
+    check_cost(net, args.model, "trace")
     trace.check_size(net.layers)
     if not math.isfinite(args.step_size):
         raise CliError("--step-size: expected a finite number, got "
@@ -182,9 +195,10 @@ def run_trace(args):
 
 def run_gradcheck(args):
     from purenn.classroom import gradcheck
-    from purenn.network import Network, load
+    from purenn.network import Network, check_cost, load
     if args.model is not None:
         net = load(args.model)
+        check_cost(net, args.model, "check the gradients of")
     else:
         net = Network(args.layers, seed=args.seed)
     # Draw inputs and targets from their own generator, not the network's.
@@ -235,6 +249,28 @@ def _colour(value, largest):
     return (fade, fade, 255) if t < 0 else (255, fade, fade)
 
 
+def _grid_shape(neurons):
+    """Return (rows, cols) of the grid of ``neurons`` tiles: ceil(sqrt(J))
+    columns."""
+    grid_cols = 1
+    while grid_cols * grid_cols < neurons:
+        grid_cols += 1
+    return (neurons + grid_cols - 1) // grid_cols, grid_cols
+
+
+def picture_size(neurons, inputs, zoom):
+    """Return (height, width) in pixels of ``weights_picture`` of a
+    ``neurons`` x ``inputs`` weight matrix at ``zoom``.
+
+    >>> picture_size(30, 784, 4)
+    (584, 700)
+    """
+    tile_rows, tile_cols = _tile_shape(inputs)
+    grid_rows, grid_cols = _grid_shape(neurons)
+    return ((grid_rows * (tile_rows + 1) + 1) * zoom,
+            (grid_cols * (tile_cols + 1) + 1) * zoom)
+
+
 def weights_picture(w, zoom=4, scale="global"):
     """Return the picture (rows of (r, g, b)) of the weight matrix ``w``.
 
@@ -243,23 +279,24 @@ def weights_picture(w, zoom=4, scale="global"):
     grid of ceil(sqrt(J)) columns, one grey pixel (times zoom) between and
     around tiles.  Colours: blue negative, white zero, red positive, full
     colour at the largest |weight| of all tiles (``scale="global"``) or of
-    each tile (``"tile"``).
+    each tile (``"tile"``).  Raise ValueError if the picture would have
+    more than MAX_PICTURE_PIXELS pixels.
     """
     if scale not in ("global", "tile"):
         raise ValueError("scale must be 'global' or 'tile', got {!r}".format(
             scale))
     neurons, inputs = len(w), len(w[0])
     tile_rows, tile_cols = _tile_shape(inputs)
-    grid_cols = 1
-    while grid_cols * grid_cols < neurons:
-        grid_cols += 1
-    grid_rows = (neurons + grid_cols - 1) // grid_cols
+    grid_cols = _grid_shape(neurons)[1]
+    height, width = picture_size(neurons, inputs, zoom)
+    if height * width > MAX_PICTURE_PIXELS:
+        raise ValueError("a weights picture of {}x{} pixels is larger than "
+                         "{:,} pixels".format(width, height,
+                                              MAX_PICTURE_PIXELS))
     overall = 0.0
     for row in w:
         for value in row:
             overall = max(overall, abs(value))
-    height = (grid_rows * (tile_rows + 1) + 1) * zoom
-    width = (grid_cols * (tile_cols + 1) + 1) * zoom
     picture = [[_PAD] * width for _ in range(height)]
     for j, weights in enumerate(w):
         largest = overall
@@ -282,11 +319,25 @@ def weights_picture(w, zoom=4, scale="global"):
 
 def run_weights(args):
     from purenn.network import load
+    from purenn.io.fileio import check_outputs
     from purenn.io.png import write_png
+    check_outputs([("--out", args.out)], inputs=[("MODEL", args.model)])
     net = load(args.model)
     # Layer 1: the first hidden layer, or the output layer of a network
     # without one (784-10), whose tiles are then the ten digit templates.
     w = net.w[1]
+    height, width = picture_size(len(w), len(w[0]), args.zoom)
+    if height * width > MAX_PICTURE_PIXELS:
+        # The picture grows as zoom squared from its size at zoom 1.
+        unzoomed = (height // args.zoom) * (width // args.zoom)
+        largest = 0
+        while unzoomed * (largest + 1) ** 2 <= MAX_PICTURE_PIXELS:
+            largest += 1
+        raise CliError("--zoom {}: the picture would be {}x{} pixels, more "
+                       "than the limit of {:,}; {}".format(
+                           args.zoom, width, height, MAX_PICTURE_PIXELS,
+                           "use --zoom {} or less".format(largest) if largest
+                           else "this model's layer 1 is too large to draw"))
     picture = weights_picture(w, zoom=args.zoom, scale=args.scale)
     write_png(args.out, picture, mode="RGB")
     tile_rows, tile_cols = _tile_shape(net.layers[0])
@@ -305,21 +356,17 @@ def read_log(path):
     Each non-blank line is a JSON object with ``epoch``, ``correct`` and
     ``total`` (other keys are ignored); accuracy is 100 * correct / total.
     Lines without test results (``total`` null or 0) are skipped.  Raise
-    ValueError naming the line for anything else.
+    ValueError naming the line for anything else, and for files larger than
+    MAX_LOG_BYTES (see ``purenn.io.bounded`` for the JSON bounds).
     """
+    from purenn.io.bounded import loads_json, preview, read_text
     points = []
-    with open(path, "rb") as stream:
-        raw = stream.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError("{}: not a log file (not UTF-8 text: {})".format(
-            path, exc))
+    text = read_text(path, MAX_LOG_BYTES, "a log file")
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = loads_json(line, max_depth=16)
         except ValueError as exc:
             raise ValueError("{}: line {} is not JSON: {}".format(
                 path, number, exc))
@@ -341,8 +388,8 @@ def read_log(path):
             if isinstance(value, bool) or not isinstance(value, int) \
                     or value < 0:
                 raise ValueError("{}: line {}: {} should be a whole number "
-                                 ">= 0, found {!r}".format(path, number, name,
-                                                          value))
+                                 ">= 0, found {}".format(path, number, name,
+                                                         preview(value)))
         if correct > total:
             raise ValueError("{}: line {}: correct {} > total {}".format(
                 path, number, correct, total))
@@ -354,8 +401,9 @@ def read_log(path):
 
 
 def run_plot(args):
-    from purenn.io.fileio import atomic_write
+    from purenn.io.fileio import atomic_write, check_outputs
     from purenn.io.svg import line_chart
+    check_outputs([("--out", args.out)], inputs=[("LOG", args.log)])
     points = read_log(args.log)
     text = line_chart([epoch for epoch, _ in points],
                       [accuracy for _, accuracy in points], args.title,

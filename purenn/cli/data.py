@@ -31,6 +31,8 @@ def register(subparsers):
 
 def run_show(args):
     """Print image ``args.index`` of set ``args.which``; return 0."""
+    from purenn.io.fileio import check_outputs
+    check_outputs([("--out", args.out)])   # before any work
     from purenn.io import mnist
     data = load_mnist(args.which, args.data)
     if args.index >= len(data):

@@ -342,8 +342,15 @@ def train_command(args, out=None, err=None):
     """Run ``purenn train``; return the exit status."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    # Before an epoch of work: a --save or --log that cannot be written, or
+    # that would overwrite the other file or the --init model, is refused.
+    # (--save may be --init: training a model further in place.)
+    from purenn.io.fileio import check_outputs
+    check_outputs([("--save", args.save), ("--log", args.log)])
+    check_outputs([("--log", args.log)], inputs=[("--init", args.init)])
     if args.init is not None:
         net = _load_model(args.init, seed=args.seed)
+        network.check_cost(net, args.init, "train")
         if args.layers is not None and args.layers != net.layers:
             raise CliError("--layers {} does not match {}, whose layers are "
                            "{}".format(_layers_text(args.layers), args.init,

@@ -203,7 +203,7 @@ def test_weights_zoom_is_bounded(tmp_path, model, capsys):
         "limit of 4,000,000; use --zoom 33 or less")
     assert not os.path.exists(out)
     # The largest zoom named is the largest that fits (59 * 33 = 1947).
-    from purenn.cli.classroom import MAX_PICTURE_PIXELS, picture_size
+    from purenn.io.pictures import MAX_PICTURE_PIXELS, picture_size
     assert picture_size(3, 784, 33) == (1947, 1947)
     assert 1947 ** 2 <= MAX_PICTURE_PIXELS < (59 * 34) ** 2
 
@@ -248,8 +248,8 @@ def test_hostile_log_lines_give_one_short_error(tmp_path, capsys, line,
 
 def test_a_log_larger_than_the_limit_is_not_read(tmp_path, capsys,
                                                  monkeypatch):
-    from purenn.cli import classroom
-    monkeypatch.setattr(classroom, "MAX_LOG_BYTES", 10)
+    from purenn.io import trainlog
+    monkeypatch.setattr(trainlog, "MAX_LOG_BYTES", 10)
     log = tmp_path / "train.log"
     log.write_text('{"epoch": 0, "correct": 1, "total": 2}\n')
     assert main(["plot", str(log), "--out", str(tmp_path / "a.svg")]) == 2

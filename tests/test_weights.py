@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from purenn.cli.classroom import _tile_shape, weights_picture
+from purenn.io.pictures import tile_shape, weights_picture
 from purenn.cli import main
 from purenn.network import Network
 from purenn.io.png import read_png
@@ -56,12 +56,12 @@ def tiny_network():
                    w=[w, [[0.0, 0.0, 0.0]]])
 
 
-def test_tile_shapes():
-    assert _tile_shape(784) == (28, 28)
-    assert _tile_shape(4) == (2, 2)
-    assert _tile_shape(10) == (3, 4)   # 4 columns, cells 10 and 11 unused
-    assert _tile_shape(2) == (1, 2)
-    assert _tile_shape(1) == (1, 1)
+def testtile_shapes():
+    assert tile_shape(784) == (28, 28)
+    assert tile_shape(4) == (2, 2)
+    assert tile_shape(10) == (3, 4)   # 4 columns, cells 10 and 11 unused
+    assert tile_shape(2) == (1, 2)
+    assert tile_shape(1) == (1, 1)
 
 
 def expected_global_picture():

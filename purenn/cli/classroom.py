@@ -14,18 +14,8 @@ import sys
 from purenn.cli.common import CliError, parse_float_list, parse_int_list, \
     positive_int, non_negative_int
 
-__all__ = ["register", "weights_picture", "picture_size", "read_log",
-           "MAX_PICTURE_PIXELS", "MAX_LOG_BYTES"]
+__all__ = ["register"]
 
-# The weights picture is a list of rows of pixel references (8 bytes each,
-# the colours are shared tuples) before it is compressed: 4 million pixels
-# (2000 x 2000) is about 32 MB.  The default 784-30-10 at --zoom 4 is 700 x
-# 584.
-MAX_PICTURE_PIXELS = 4000000
-
-# A train --log line is about 200 bytes: 16 MB is tens of thousands of
-# epochs, far more than a chart can show.
-MAX_LOG_BYTES = 16 * 1024 * 1024
 
 
 def register(subparsers):
@@ -220,127 +210,27 @@ def run_gradcheck(args):
 
 # -- weights ---------------------------------------------------------------
 
-_PAD = (160, 160, 160)     # grid lines and unused cells: mid grey
-
-
-def _tile_shape(inputs):
-    """Return (rows, cols) of the tile for ``inputs`` weights.
-
-    A perfect square (784 = 28 x 28) gives a square tile, row-major as MNIST
-    images are; otherwise cols = ceil(sqrt(n)) and the cells past n stay grey.
-    """
-    side = int(math.sqrt(inputs))     # corrected below (no isqrt in 3.6)
-    while side * side > inputs:
-        side -= 1
-    while (side + 1) * (side + 1) <= inputs:
-        side += 1
-    if side * side == inputs:
-        return side, side
-    cols = side + 1
-    return (inputs + cols - 1) // cols, cols
-
-
-def _colour(value, largest):
-    """Return the RGB of ``value`` on a blue-white-red scale to +-largest."""
-    if largest == 0:
-        return (255, 255, 255)
-    t = max(-1.0, min(1.0, value / largest))
-    fade = int(round(255 * (1 - abs(t))))
-    return (fade, fade, 255) if t < 0 else (255, fade, fade)
-
-
-def _grid_shape(neurons):
-    """Return (rows, cols) of the grid of ``neurons`` tiles: ceil(sqrt(J))
-    columns."""
-    grid_cols = 1
-    while grid_cols * grid_cols < neurons:
-        grid_cols += 1
-    return (neurons + grid_cols - 1) // grid_cols, grid_cols
-
-
-def picture_size(neurons, inputs, zoom):
-    """Return (height, width) in pixels of ``weights_picture`` of a
-    ``neurons`` x ``inputs`` weight matrix at ``zoom``.
-
-    >>> picture_size(30, 784, 4)
-    (584, 700)
-    """
-    tile_rows, tile_cols = _tile_shape(inputs)
-    grid_rows, grid_cols = _grid_shape(neurons)
-    return ((grid_rows * (tile_rows + 1) + 1) * zoom,
-            (grid_cols * (tile_cols + 1) + 1) * zoom)
-
-
-def weights_picture(w, zoom=4, scale="global"):
-    """Return the picture (rows of (r, g, b)) of the weight matrix ``w``.
-
-    ``w`` is J x K: neuron j's K incoming weights become tile j (see
-    ``_tile_shape``), tiles are laid out left to right, top to bottom in a
-    grid of ceil(sqrt(J)) columns, one grey pixel (times zoom) between and
-    around tiles.  Colours: blue negative, white zero, red positive, full
-    colour at the largest |weight| of all tiles (``scale="global"``) or of
-    each tile (``"tile"``).  Raise ValueError if the picture would have
-    more than MAX_PICTURE_PIXELS pixels.
-    """
-    if scale not in ("global", "tile"):
-        raise ValueError("scale must be 'global' or 'tile', got {!r}".format(
-            scale))
-    neurons, inputs = len(w), len(w[0])
-    tile_rows, tile_cols = _tile_shape(inputs)
-    grid_cols = _grid_shape(neurons)[1]
-    height, width = picture_size(neurons, inputs, zoom)
-    if height * width > MAX_PICTURE_PIXELS:
-        raise ValueError("a weights picture of {}x{} pixels is larger than "
-                         "{:,} pixels".format(width, height,
-                                              MAX_PICTURE_PIXELS))
-    overall = 0.0
-    for row in w:
-        for value in row:
-            overall = max(overall, abs(value))
-    picture = [[_PAD] * width for _ in range(height)]
-    for j, weights in enumerate(w):
-        largest = overall
-        if scale == "tile":
-            largest = 0.0
-            for value in weights:
-                largest = max(largest, abs(value))
-        top = (j // grid_cols) * (tile_rows + 1) + 1
-        left = (j % grid_cols) * (tile_cols + 1) + 1
-        for k, value in enumerate(weights):
-            colour = _colour(value, largest)
-            y0 = (top + k // tile_cols) * zoom
-            x0 = (left + k % tile_cols) * zoom
-            for y in range(y0, y0 + zoom):
-                row = picture[y]
-                for x in range(x0, x0 + zoom):
-                    row[x] = colour
-    return picture
-
-
 def run_weights(args):
     from purenn.network import load
     from purenn.io.fileio import check_outputs
+    from purenn.io import pictures
     from purenn.io.png import write_png
     check_outputs([("--out", args.out)], inputs=[("MODEL", args.model)])
     net = load(args.model)
     # Layer 1: the first hidden layer, or the output layer of a network
     # without one (784-10), whose tiles are then the ten digit templates.
     w = net.w[1]
-    height, width = picture_size(len(w), len(w[0]), args.zoom)
-    if height * width > MAX_PICTURE_PIXELS:
-        # The picture grows as zoom squared from its size at zoom 1.
-        unzoomed = (height // args.zoom) * (width // args.zoom)
-        largest = 0
-        while unzoomed * (largest + 1) ** 2 <= MAX_PICTURE_PIXELS:
-            largest += 1
+    height, width = pictures.picture_size(len(w), len(w[0]), args.zoom)
+    if height * width > pictures.MAX_PICTURE_PIXELS:
+        largest = pictures.largest_zoom(len(w), len(w[0]))
         raise CliError("--zoom {}: the picture would be {}x{} pixels, more "
                        "than the limit of {:,}; {}".format(
-                           args.zoom, width, height, MAX_PICTURE_PIXELS,
+                           args.zoom, width, height, pictures.MAX_PICTURE_PIXELS,
                            "use --zoom {} or less".format(largest) if largest
                            else "this model's layer 1 is too large to draw"))
-    picture = weights_picture(w, zoom=args.zoom, scale=args.scale)
+    picture = pictures.weights_picture(w, zoom=args.zoom, scale=args.scale)
     write_png(args.out, picture, mode="RGB")
-    tile_rows, tile_cols = _tile_shape(net.layers[0])
+    tile_rows, tile_cols = pictures.tile_shape(net.layers[0])
     print("wrote {}: {} neurons of layer 1, {}x{} weights each, {}x{} "
           "pixels, colour scale {}".format(
               args.out, len(w), tile_rows, tile_cols, len(picture[0]),
@@ -350,61 +240,12 @@ def run_weights(args):
 
 # -- plot ------------------------------------------------------------------
 
-def read_log(path):
-    """Return [(epoch, accuracy %)] from a ``train --log`` JSON-lines file.
-
-    Each non-blank line is a JSON object with ``epoch``, ``correct`` and
-    ``total`` (other keys are ignored); accuracy is 100 * correct / total.
-    Lines without test results (``total`` null or 0) are skipped.  Raise
-    ValueError naming the line for anything else, and for files larger than
-    MAX_LOG_BYTES (see ``purenn.io.bounded`` for the JSON bounds).
-    """
-    from purenn.io.bounded import loads_json, preview, read_text
-    points = []
-    text = read_text(path, MAX_LOG_BYTES, "a log file")
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = loads_json(line, max_depth=16)
-        except ValueError as exc:
-            raise ValueError("{}: line {} is not JSON: {}".format(
-                path, number, exc))
-        if not isinstance(record, dict):
-            raise ValueError("{}: line {} is not a JSON object".format(
-                path, number))
-        missing = [key for key in ("epoch", "correct", "total")
-                   if key not in record]
-        if missing:
-            raise ValueError("{}: line {} has no {} (expected the lines "
-                             "'train --log' writes)".format(
-                                 path, number, ", ".join(missing)))
-        epoch, correct, total = (record["epoch"], record["correct"],
-                                 record["total"])
-        if total is None or total == 0 or correct is None:
-            continue
-        for name, value in (("epoch", epoch), ("correct", correct),
-                            ("total", total)):
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 0:
-                raise ValueError("{}: line {}: {} should be a whole number "
-                                 ">= 0, found {}".format(path, number, name,
-                                                         preview(value)))
-        if correct > total:
-            raise ValueError("{}: line {}: correct {} > total {}".format(
-                path, number, correct, total))
-        points.append((epoch, 100.0 * correct / total))
-    if not points:
-        raise ValueError("{}: no epoch with test results to plot (train "
-                         "with test data to log accuracy)".format(path))
-    return points
-
-
 def run_plot(args):
     from purenn.io.fileio import atomic_write, check_outputs
+    from purenn.io import trainlog
     from purenn.io.svg import line_chart
     check_outputs([("--out", args.out)], inputs=[("LOG", args.log)])
-    points = read_log(args.log)
+    points = trainlog.read_log(args.log)
     text = line_chart([epoch for epoch, _ in points],
                       [accuracy for _, accuracy in points], args.title,
                       "epoch", "test accuracy (%)")

@@ -8,7 +8,6 @@ printing, the progress line, the ``--save`` model and the ``--log`` lines all
 happen in the callbacks here, never in the library.
 """
 import argparse
-import json
 import math
 import random
 import sys
@@ -17,7 +16,7 @@ import time
 from purenn import network
 from purenn.cli.common import (CliError, load_mnist, non_negative_int,
                                parse_int_list, positive_int)
-from purenn.io.fileio import atomic_write
+from purenn.io import trainlog
 
 DEFAULT_LAYERS = [784, 30, 10]
 DEFAULT_EPOCHS = 30
@@ -268,23 +267,18 @@ class _TrainReport(object):
             self.saved_epoch = epoch
         correct, total = result["correct"], result["total"]
         extra = ""
-        record = {"epoch": epoch, "correct": correct, "total": total,
-                  "accuracy": (correct / total if total else None),
-                  "examples": examples,
-                  "examples_per_second": round(rate, 1)}
+        validation = None
         if self.validation is not None:
-            right = _count_correct(self.net, self.validation, self.args.jobs)
-            size = len(self.validation)
-            record.update(validation_correct=right, validation_total=size,
-                          validation_accuracy=right / size)
-            extra = ", validation {}".format(_score(right, size))
+            validation = (_count_correct(self.net, self.validation,
+                                         self.args.jobs),
+                          len(self.validation))
+            extra = ", validation {}".format(_score(*validation))
             seconds = self.clock() - self.epoch_start
-        record.update(seconds=round(seconds, 3),
-                      train_seconds=round(train_seconds, 3))
+        record = trainlog.epoch_record(epoch, correct, total, examples,
+                                       seconds, train_seconds, validation)
         if self.args.log is not None:
-            self.log_lines.append(json.dumps(record, sort_keys=True))
-            atomic_write(self.args.log,
-                         ("\n".join(self.log_lines) + "\n").encode("ascii"))
+            self.log_lines.append(trainlog.log_line(record))
+            trainlog.write_log(self.args.log, self.log_lines)
         self.clear_progress()
         if total:
             head = "Epoch {}: {}".format(epoch, _score(correct, total))

@@ -1,0 +1,135 @@
+"""Pictures of a network's weights, as rows of (r, g, b) pixels.
+
+``weights_picture(w)`` draws each neuron's incoming weights as a tile in a
+grid (the picture ``purenn weights`` writes as a PNG): blue negative, white
+zero, red positive.  Tiles of 784 weights are 28x28, laid out as MNIST's
+pixels, so a hidden neuron shows the stroke it looks for.
+
+>>> picture = weights_picture([[1.0, -1.0, 0.0, 0.5]], zoom=1)
+>>> len(picture), len(picture[0])          # one 2x2 tile and its border
+(4, 4)
+>>> picture[1][1:3], picture[2][1:3]
+([(255, 0, 0), (0, 0, 255)], [(255, 255, 255), (255, 128, 128)])
+"""
+import math
+
+__all__ = ["weights_picture", "picture_size", "tile_shape", "largest_zoom",
+           "MAX_PICTURE_PIXELS"]
+
+# The weights picture is a list of rows of pixel references (8 bytes each,
+# the colours are shared tuples) before it is compressed: 4 million pixels
+# (2000 x 2000) is about 32 MB.  The default 784-30-10 at --zoom 4 is 700 x
+# 584.
+MAX_PICTURE_PIXELS = 4000000
+
+_PAD = (160, 160, 160)     # grid lines and unused cells: mid grey
+
+
+def tile_shape(inputs):
+    """Return (rows, cols) of the tile for ``inputs`` weights.
+
+    A perfect square (784 = 28 x 28) gives a square tile, row-major as MNIST
+    images are; otherwise cols = ceil(sqrt(n)) and the cells past n stay grey.
+    """
+    side = int(math.sqrt(inputs))     # corrected below (no isqrt in 3.6)
+    while side * side > inputs:
+        side -= 1
+    while (side + 1) * (side + 1) <= inputs:
+        side += 1
+    if side * side == inputs:
+        return side, side
+    cols = side + 1
+    return (inputs + cols - 1) // cols, cols
+
+
+def _colour(value, largest):
+    """Return the RGB of ``value`` on a blue-white-red scale to +-largest."""
+    if largest == 0:
+        return (255, 255, 255)
+    t = max(-1.0, min(1.0, value / largest))
+    fade = int(round(255 * (1 - abs(t))))
+    return (fade, fade, 255) if t < 0 else (255, fade, fade)
+
+
+def _grid_shape(neurons):
+    """Return (rows, cols) of the grid of ``neurons`` tiles: ceil(sqrt(J))
+    columns."""
+    grid_cols = 1
+    while grid_cols * grid_cols < neurons:
+        grid_cols += 1
+    return (neurons + grid_cols - 1) // grid_cols, grid_cols
+
+
+def picture_size(neurons, inputs, zoom):
+    """Return (height, width) in pixels of ``weights_picture`` of a
+    ``neurons`` x ``inputs`` weight matrix at ``zoom``.
+
+    >>> picture_size(30, 784, 4)
+    (584, 700)
+    """
+    tile_rows, tile_cols = tile_shape(inputs)
+    grid_rows, grid_cols = _grid_shape(neurons)
+    return ((grid_rows * (tile_rows + 1) + 1) * zoom,
+            (grid_cols * (tile_cols + 1) + 1) * zoom)
+
+
+def weights_picture(w, zoom=4, scale="global"):
+    """Return the picture (rows of (r, g, b)) of the weight matrix ``w``.
+
+    ``w`` is J x K: neuron j's K incoming weights become tile j (see
+    ``tile_shape``), tiles are laid out left to right, top to bottom in a
+    grid of ceil(sqrt(J)) columns, one grey pixel (times zoom) between and
+    around tiles.  Colours: blue negative, white zero, red positive, full
+    colour at the largest |weight| of all tiles (``scale="global"``) or of
+    each tile (``"tile"``).  Raise ValueError if the picture would have
+    more than MAX_PICTURE_PIXELS pixels.
+    """
+    if scale not in ("global", "tile"):
+        raise ValueError("scale must be 'global' or 'tile', got {!r}".format(
+            scale))
+    neurons, inputs = len(w), len(w[0])
+    tile_rows, tile_cols = tile_shape(inputs)
+    grid_cols = _grid_shape(neurons)[1]
+    height, width = picture_size(neurons, inputs, zoom)
+    if height * width > MAX_PICTURE_PIXELS:
+        raise ValueError("a weights picture of {}x{} pixels is larger than "
+                         "{:,} pixels".format(width, height,
+                                              MAX_PICTURE_PIXELS))
+    overall = 0.0
+    for row in w:
+        for value in row:
+            overall = max(overall, abs(value))
+    picture = [[_PAD] * width for _ in range(height)]
+    for j, weights in enumerate(w):
+        largest = overall
+        if scale == "tile":
+            largest = 0.0
+            for value in weights:
+                largest = max(largest, abs(value))
+        top = (j // grid_cols) * (tile_rows + 1) + 1
+        left = (j % grid_cols) * (tile_cols + 1) + 1
+        for k, value in enumerate(weights):
+            colour = _colour(value, largest)
+            y0 = (top + k // tile_cols) * zoom
+            x0 = (left + k % tile_cols) * zoom
+            for y in range(y0, y0 + zoom):
+                row = picture[y]
+                for x in range(x0, x0 + zoom):
+                    row[x] = colour
+    return picture
+
+
+def largest_zoom(neurons, inputs):
+    """Return the largest zoom whose picture stays within MAX_PICTURE_PIXELS
+    (0 if not even zoom 1 does).
+
+    >>> picture_size(30, 784, 12), picture_size(30, 784, 13)
+    ((1752, 2100), (1898, 2275))
+    >>> largest_zoom(30, 784)
+    12
+    """
+    height, width = picture_size(neurons, inputs, 1)
+    zoom = 0
+    while height * width * (zoom + 1) ** 2 <= MAX_PICTURE_PIXELS:
+        zoom += 1
+    return zoom

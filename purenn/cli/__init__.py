@@ -1,9 +1,11 @@
 """The ``purenn`` command line: a thin argparse layer over the library.
 
-Each group of subcommands lives in its own module (``data``,
-``train``, ``classroom``, ``golden``; shared pieces in ``common``) with a ``register(subparsers)`` function
-that adds its parsers and sets ``func`` to the function that runs it.  A
-command function takes the parsed arguments and returns the exit status.
+Each group of subcommands lives in its own module (``data``, ``train``,
+``classroom``, ``golden``; shared pieces in ``common``) with a
+``register(subparsers)`` function that adds its parsers and sets ``func``
+to the function that runs it.  A command function takes the parsed
+arguments and an ``out`` stream (default ``sys.stdout``) and returns the
+exit status.
 
 Errors the user can fix (a bad flag, a missing or damaged file, a model that
 does not fit the data) end in one line ``purenn: error: ...`` on stderr and

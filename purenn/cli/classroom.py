@@ -164,7 +164,8 @@ def _check_lengths(net, source, inputs, target):
 
 # -- trace -----------------------------------------------------------------
 
-def run_trace(args):
+def run_trace(args, out=None):
+    out = sys.stdout if out is None else out
     from purenn.classroom import trace
     from purenn.network import check_cost, load
     net = load(args.model)
@@ -177,13 +178,14 @@ def run_trace(args):
     record = trace.trace(net, args.input, args.target, args.step_size)
     render = {"text": trace.render_text, "markdown": trace.render_markdown,
               "json": trace.render_json}[args.format]
-    sys.stdout.write(render(record))
+    out.write(render(record))
     return 0
 
 
 # -- gradcheck -------------------------------------------------------------
 
-def run_gradcheck(args):
+def run_gradcheck(args, out=None):
+    out = sys.stdout if out is None else out
     from purenn.classroom import gradcheck
     from purenn.network import Network, check_cost, load
     if args.model is not None:
@@ -201,16 +203,17 @@ def run_gradcheck(args):
         target = [rng.random() for _ in range(net.layers[-1])]
     _check_lengths(net, args.model or "the network", inputs, target)
     rows = gradcheck.check_gradients(net, inputs, target)
-    sys.stdout.write("gradient check of network {}: dC/dp by backprop vs "
-                     "(C(p+h) - C(p-h)) / ((p+h) - (p-h))\n\n".format(
-                         "-".join(str(size) for size in net.layers)))
-    sys.stdout.write(gradcheck.render_table(rows))
+    out.write("gradient check of network {}: dC/dp by backprop vs "
+              "(C(p+h) - C(p-h)) / ((p+h) - (p-h))\n\n".format(
+                  "-".join(str(size) for size in net.layers)))
+    out.write(gradcheck.render_table(rows))
     return 0 if gradcheck.passed(rows) else 1
 
 
 # -- weights ---------------------------------------------------------------
 
-def run_weights(args):
+def run_weights(args, out=None):
+    out = sys.stdout if out is None else out
     from purenn.network import load
     from purenn.io.fileio import check_outputs
     from purenn.io import pictures
@@ -225,22 +228,24 @@ def run_weights(args):
         largest = pictures.largest_zoom(len(w), len(w[0]))
         raise CliError("--zoom {}: the picture would be {}x{} pixels, more "
                        "than the limit of {:,}; {}".format(
-                           args.zoom, width, height, pictures.MAX_PICTURE_PIXELS,
+                           args.zoom, width, height,
+                           pictures.MAX_PICTURE_PIXELS,
                            "use --zoom {} or less".format(largest) if largest
                            else "this model's layer 1 is too large to draw"))
     picture = pictures.weights_picture(w, zoom=args.zoom, scale=args.scale)
     write_png(args.out, picture, mode="RGB")
     tile_rows, tile_cols = pictures.tile_shape(net.layers[0])
-    print("wrote {}: {} neurons of layer 1, {}x{} weights each, {}x{} "
-          "pixels, colour scale {}".format(
-              args.out, len(w), tile_rows, tile_cols, len(picture[0]),
-              len(picture), args.scale))
+    out.write("wrote {}: {} neurons of layer 1, {}x{} weights each, {}x{} "
+              "pixels, colour scale {}\n".format(
+                  args.out, len(w), tile_rows, tile_cols, len(picture[0]),
+                  len(picture), args.scale))
     return 0
 
 
 # -- plot ------------------------------------------------------------------
 
-def run_plot(args):
+def run_plot(args, out=None):
+    out = sys.stdout if out is None else out
     from purenn.io.fileio import atomic_write, check_outputs
     from purenn.io import trainlog
     from purenn.io.svg import line_chart
@@ -251,24 +256,27 @@ def run_plot(args):
                       "epoch", "test accuracy (%)")
     atomic_write(args.out, text.encode("utf-8"))
     best = max(points, key=lambda point: point[1])
-    print("wrote {}: {} epochs, last {:.2f}%, best {:.2f}% (epoch {})".format(
-        args.out, len(points), points[-1][1], best[1], best[0]))
+    out.write("wrote {}: {} epochs, last {:.2f}%, best {:.2f}% (epoch {})\n"
+              .format(args.out, len(points), points[-1][1], best[1],
+                      best[0]))
     return 0
 
 
 # -- selftest --------------------------------------------------------------
 
-def run_selftest(args):
+def run_selftest(args, out=None):
+    out = sys.stdout if out is None else out
     import time
     from purenn.classroom import selftest
     start = time.time()
     results = selftest.run_checks(args.data)
     width = max(len(result.name) for result in results)
     for result in results:
-        print("{:<4}  {}  {}".format(result.status, result.name.ljust(width),
-                                     result.detail))
+        out.write("{:<4}  {}  {}\n".format(
+            result.status, result.name.ljust(width), result.detail))
     failed = [result for result in results if result.status == "FAIL"]
-    print("{}: {} checks, {} failed, {} skipped ({:.1f} s)".format(
+    out.write("{}: {} checks, {} failed, {} skipped ({:.1f} s)\n".format(
         "FAILED" if failed else "OK", len(results), len(failed),
-        len([r for r in results if r.status == "skip"]), time.time() - start))
+        len([r for r in results if r.status == "skip"]),
+        time.time() - start))
     return 1 if failed else 0

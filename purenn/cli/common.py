@@ -3,7 +3,8 @@ one-line-error parser class and the argparse value types."""
 import argparse
 import math
 
-__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist", "parse_int_list", "parse_float_list",
+__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
+           "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int"]
 
 

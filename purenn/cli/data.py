@@ -5,6 +5,8 @@
     python -m purenn show --index 0            # test image 0, a 7
     python -m purenn show --index 0 --set train --data path/to/mnist
 """
+import sys
+
 from purenn.cli.common import CliError, load_mnist, non_negative_int
 
 
@@ -16,7 +18,8 @@ def register(subparsers):
                     "pixel, darker characters for darker ink) and its label.")
     show.add_argument("--index", type=non_negative_int, required=True,
                       help="which image, 0 for the first (required)")
-    show.add_argument("--set", dest="which", choices=("train", "validation", "test"),
+    show.add_argument("--set", dest="which",
+                      choices=("train", "validation", "test"),
                       default="test",
                       help="which MNIST set to read (default: test)")
     show.add_argument("--data", metavar="DIR", default=None,
@@ -29,8 +32,9 @@ def register(subparsers):
     show.set_defaults(func=run_show)
 
 
-def run_show(args):
+def run_show(args, out=None):
     """Print image ``args.index`` of set ``args.which``; return 0."""
+    out = sys.stdout if out is None else out
     from purenn.io.fileio import check_outputs
     check_outputs([("--out", args.out)])   # before any work
     from purenn.io import mnist
@@ -39,9 +43,10 @@ def run_show(args):
         raise CliError("--index {} is out of range: the {} set has {} images, "
                        "0 to {}".format(args.index, args.which, len(data),
                                         len(data) - 1))
-    print("{} image {}: label {}".format(args.which, args.index,
-                                         data.labels[args.index]))
-    print(mnist.render_text(data.pixels(args.index), data.rows, data.cols))
+    out.write("{} image {}: label {}\n".format(args.which, args.index,
+                                                data.labels[args.index]))
+    out.write(mnist.render_text(data.pixels(args.index), data.rows,
+                                data.cols) + "\n")
     if args.out is not None:
         from purenn.io.png import write_png
         pixels = data.pixels(args.index)

@@ -88,17 +88,20 @@ def _check_output_directory(path):
         raise CliError("--out {}: directory is not writable".format(path))
 
 
-def run_golden(args):
+def run_golden(args, out=None):
+    out = sys.stdout if out is None else out
     from purenn.classroom import golden
     _check_output_directory(args.out)
     paths = golden.write_fixtures(args.out, hex=args.hex, cases=args.cases,
                                   mnist_directory=args.data)
     for path in paths:
-        print("wrote {} ({} bytes)".format(path, os.path.getsize(path)))
+        out.write("wrote {} ({} bytes)\n".format(path,
+                                                 os.path.getsize(path)))
     return 0
 
 
-def run_compare(args):
+def run_compare(args, out=None):
+    out = sys.stdout if out is None else out
     from purenn.classroom import compare
     for role, path in (("EXPECTED", args.expected), ("ACTUAL", args.actual)):
         if not os.path.exists(path):
@@ -106,5 +109,5 @@ def run_compare(args):
                                                                      path))
     results = compare.compare_paths(args.expected, args.actual,
                                     ulps=args.ulps, rtol=args.rtol)
-    sys.stdout.write(compare.render(results, args.ulps, args.rtol))
+    out.write(compare.render(results, args.ulps, args.rtol))
     return compare.exit_status(results)

@@ -52,8 +52,8 @@ import zlib
 from purenn.io.idx import read_idx
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
-           "SETS", "load", "load_set", "find_file", "verify_checksums", "render_text", "SHADES", "ROWS",
-           "COLS"]
+           "SETS", "load", "load_set", "find_file", "verify_checksums",
+           "render_text", "SHADES", "ROWS", "COLS"]
 
 DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data",
@@ -213,10 +213,11 @@ def load_set(directory=None, which="train", limit=None):
     file and ``"validation"`` the images after them, as in network.py's
     ``load_data_wrapper``; ``"test"`` is the whole t10k file.  Returns a
     Dataset.  ``directory`` defaults to DEFAULT_DIRECTORY; ``limit`` keeps
-    at most the first ``limit`` examples of the set.  Raises IdxError for a damaged file, MnistError
-    naming the file when it is not MNIST (type not 0x08, images not 28x28,
-    label count differing from image count, a label outside 0..9), and
-    FileNotFoundError for a missing directory or file.
+    at most the first ``limit`` examples of the set.  Raises IdxError for
+    a damaged file, MnistError naming the file when it is not MNIST (type
+    not 0x08, images not 28x28, label count differing from image count, a
+    label outside 0..9), and FileNotFoundError for a missing directory or
+    file.
     """
     if which not in _FILES:
         raise ValueError("MNIST set must be one of {}, got {!r}".format(
@@ -266,8 +267,9 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
     training is the book's 50,000 (see load_set; the validation images are
     ``load_set(directory, "validation")``).  ``directory`` defaults to
     DEFAULT_DIRECTORY (the checkout's data/mnist).  ``train_limit`` and
-    ``test_limit`` keep at most the first N examples of each set.  With ``verify=True`` the files are first checked against the
-    directory's SHA256SUMS (see verify_checksums).  Raises as load_set.
+    ``test_limit`` keep at most the first N examples of each set.  With
+    ``verify=True`` the files are first checked against the directory's
+    SHA256SUMS (see verify_checksums).  Raises as load_set.
     """
     _check_limit(train_limit, "train_limit")
     _check_limit(test_limit, "test_limit")

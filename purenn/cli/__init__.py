@@ -1,7 +1,7 @@
 """The ``purenn`` command line: a thin argparse layer over the library.
 
 Each group of subcommands lives in its own module (``data``,
-``train``, ``classroom``; shared pieces in ``common``) with a ``register(subparsers)`` function
+``train``, ``classroom``, ``serve``; shared pieces in ``common``) with a ``register(subparsers)`` function
 that adds its parsers and sets ``func`` to the function that runs it.  A
 command function takes the parsed arguments and returns the exit status.
 
@@ -23,8 +23,8 @@ __all__ = ["CliError", "build_parser", "main", "parse_int_list",
 
 
 def _command_modules():
-    from purenn.cli import data, train, classroom
-    return [data, train, classroom]
+    from purenn.cli import data, train, classroom, serve
+    return [data, train, classroom, serve]
 
 
 def build_parser():

@@ -352,15 +352,22 @@ class Classroom:
         session = self._session(name) if name is not None else None
         last = session.last_step if session is not None else None
         if last is not None and last["x"] == x:
-            answer["step"] = self._step_detail(last, layer, j, order[:top])
+            answer["step"] = self._step_detail(last, layer, j, order[:top],
+                                               True)
+        elif "label" in body:
+            label, step_size = self._step_arguments(body, net)
+            _, record = _take_step(net, x, label, step_size)
+            answer["step"] = self._step_detail(record, layer, j, order[:top],
+                                               False)
         return answer
 
     @staticmethod
-    def _step_detail(record, layer, j, chosen):
+    def _step_detail(record, layer, j, chosen, taken):
         a_prev = matrix.flatten(record["a"][layer - 1])
         grads = record["dc_dw"][layer][j]
         return {
-            "label": record["label"], "step_size": repr(record["step_size"]),
+            "taken": taken, "label": record["label"],
+            "step_size": repr(record["step_size"]),
             "dc_da": repr(record["dc_da"][layer][j][0]),
             "dc_db": repr(record["dc_db"][layer][j][0]),
             "terms": [{"k": k, "a": repr(a_prev[k]), "dc_dw": repr(grads[k]),
@@ -373,6 +380,15 @@ class Classroom:
             "updated_a": repr(record["updated_a"][layer][j][0]),
             "trace": neuron_record(record, layer, j)}
 
+    @staticmethod
+    def _step_arguments(body, net):
+        label = _whole(body, "label", 0, net.layers[-1] - 1)
+        step_size = _number(body.get("step_size", 3.0), "step_size")
+        if not 0 <= step_size <= 1000:
+            raise ApiError("step_size: expected 0 to 1000, got {!r}".format(
+                step_size))
+        return label, step_size
+
     def step(self, body):
         """Take one learning step in the request's session (made if absent).
 
@@ -382,11 +398,7 @@ class Classroom:
         """
         body = _object(body)
         name, net = self._network(body, create=True)
-        label = _whole(body, "label", 0, net.layers[-1] - 1)
-        step_size = _number(body.get("step_size", 3.0), "step_size")
-        if not 0 <= step_size <= 1000:
-            raise ApiError("step_size: expected 0 to 1000, got {!r}".format(
-                step_size))
+        label, step_size = self._step_arguments(body, net)
         x = input_vector(body, net.layers[0])
         work, record = _take_step(net, x, label, step_size)
         with self._lock:

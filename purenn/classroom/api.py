@@ -326,7 +326,8 @@ class Classroom:
         name, net = self._network(body)
         layer = _whole(body, "layer", 1, len(net.layers) - 1)
         j = _whole(body, "neuron", 0, net.layers[layer] - 1)
-        top = _whole(body, "top", 0, net.layers[layer - 1], TOP_TERMS)
+        top = _whole(body, "top", 0, net.layers[layer - 1],
+                     min(TOP_TERMS, net.layers[layer - 1]))
         x = input_vector(body, net.layers[0])
         work = _view(net)
         work.feed_forward(x)

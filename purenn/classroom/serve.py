@@ -100,7 +100,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         for name, value in _SECURITY_HEADERS:
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
+        if getattr(self, "command", None) != "HEAD":
             self.wfile.write(body)
 
     def _json(self, status, answer):
@@ -111,6 +111,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _error(self, status, message):
         # One line: json.dumps escapes any newline inside the message.
         self._json(status, {"error": message})
+
+    def send_error(self, code, message=None, explain=None):
+        # http.server's own errors (an unknown method, a malformed request
+        # line) as one line of JSON too, instead of its HTML page.
+        self.close_connection = True
+        if message is None:
+            message = self.responses.get(code, ("error",))[0]
+        self._error(code, "{} ({})".format(message, code))
 
     def _answer(self, method, body):
         try:

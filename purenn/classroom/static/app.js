@@ -8,6 +8,7 @@
 //   ?strokes=x,y,x,y;.. draw these strokes (0..111 coordinates) on load
 //   &label=L&step=S     then take one learning step with label L, size S
 //   &neuron=l,j         then open neuron j of layer l
+//   &zero=l,j           then zero the incoming weights of neuron j of layer l
 // When all of it has been answered, <body data-state="ready">.
 "use strict";
 
@@ -290,6 +291,18 @@
     var copy = el("button", {type: "button"}, "Copy as JSON (trace format)");
     copy.addEventListener("click", function () { copyJson(n.step ? n.step.trace : n); });
     box.appendChild(copy);
+    var zero = el("button", {type: "button", id: "zero"}, "Zero this neuron's weights (your copy)");
+    zero.addEventListener("click", function () { zeroNeuron(n.layer, n.neuron); });
+    box.appendChild(zero);
+  }
+
+  function zeroNeuron(l, j) {
+    return api("/api/zero", {layer: l, neuron: j, session: state.session}).then(function (answer) {
+      state.session = answer.session;
+      $("step-result").textContent = "Zeroed in your copy (layer, neuron): " +
+        answer.zeroed.map(function (p) { return "(" + p.join(", ") + ")"; }).join(" ") + ". Reset undoes it.";
+      return loadModel().then(predict);
+    }).catch(function (error) { showError(error.message); });
   }
 
   function renderStepDetail(s) {
@@ -496,6 +509,11 @@
       if (params.has("neuron")) {
         var n = params.get("neuron").split(",").map(Number);
         return showNeuron(n[0], n[1]);
+      }
+    }).then(function () {
+      if (params.has("zero")) {
+        var n = params.get("zero").split(",").map(Number);
+        return zeroNeuron(n[0], n[1]);
       }
     });
   }

@@ -475,3 +475,23 @@ def test_training_status_over_http():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGINT")
+                    or os.name != "posix", reason="needs POSIX signals")
+def test_ctrl_c_stops_cleanly(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    model = tmp_path / "model.json"
+    _net().save(str(model))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "purenn", "serve", str(model), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    first = process.stdout.readline().decode()
+    assert first.startswith("purenn: serving model.json (784-6-10) at "
+                            "http://127.0.0.1:")
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert out.decode().endswith("purenn: stopped\n") and err == b""

@@ -15,9 +15,10 @@ DEFAULT_MODEL = os.path.normpath(os.path.join(
     "models", "mnist-784-30-10.json"))
 
 # The --train run: small enough to finish in a few minutes on the reference
-# path (about 10 ms per example on CPython), large enough to learn.
-TRAIN_EXAMPLES = 2000
-TEST_EXAMPLES = 500
+# path (10 to 60 ms per example on CPython, by the load on the machine),
+# large enough to learn.
+TRAIN_EXAMPLES = 1000
+TEST_EXAMPLES = 300
 TRAIN_EPOCHS = 5
 
 

@@ -473,9 +473,17 @@
       return x.toFixed(1) + "," + y.toFixed(1);
     });
     var line = document.createElementNS(ns, "polyline");
-    line.setAttribute("points", "30,180 " + points.join(" "));
+    line.setAttribute("points", points.join(" "));
     line.setAttribute("class", "curve");
     svg.appendChild(line);
+    points.forEach(function (point) {
+      var dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", point.split(",")[0]);
+      dot.setAttribute("cy", point.split(",")[1]);
+      dot.setAttribute("r", "3");
+      dot.setAttribute("class", "point");
+      svg.appendChild(dot);
+    });
   }
 
   // -- start -----------------------------------------------------------------
@@ -521,8 +529,10 @@
   var started;
   var view = params.get("view");
   if (view === "primer" || view === "demo") {
+    $("model").textContent = "Built-in example: the numbers of the primer, computed by purenn.";
     started = showExample(view);
   } else if (params.has("train")) {
+    $("model").textContent = "Training live (purenn serve --train).";
     started = showTraining();
   } else {
     started = startDigit();

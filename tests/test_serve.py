@@ -491,6 +491,7 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     first = process.stdout.readline().decode()
     assert first.startswith("purenn: serving model.json (784-6-10) at "
                             "http://127.0.0.1:")
+    assert process.stdout.readline() == b"purenn: press Ctrl-C to stop\n"
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 0, err

@@ -104,10 +104,11 @@ def serve_command(args, out=None, ready=None):
         out.flush()
         if ready is not None:
             ready(server)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            out.write("purenn: stopped\n")
+        server.serve_forever()
+    except KeyboardInterrupt:
+        # Ctrl-C at any moment after the server exists (even before it
+        # serves) is the way to stop it: not an error.
+        out.write("purenn: stopped\n")
     finally:
         if training is not None:
             training.stop()

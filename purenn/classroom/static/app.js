@@ -136,6 +136,19 @@
       .catch(function (error) { showError(error.message); });
   }
 
+  // An MNIST image or an upload is shown on the canvas too (each of the 28x28
+  // pixels as a 4x4 square), so that a student can draw over it.
+  function paintInput(pixels) {
+    clearCanvas();
+    var side = draw.width / 28;
+    for (var i = 0; i < 784; i++) {
+      if (pixels[i]) {
+        pen.fillStyle = "rgb(" + pixels[i] + "," + pixels[i] + "," + pixels[i] + ")";
+        pen.fillRect((i % 28) * side, Math.floor(i / 28) * side, side, side);
+      }
+    }
+  }
+
   function replayStrokes(text) {
     clearCanvas();
     text.split(";").forEach(function (stroke) {
@@ -381,7 +394,7 @@
 
   function loadIndex(index) {
     return api("/api/mnist?index=" + encodeURIComponent(index)).then(function (answer) {
-      clearCanvas();
+      paintInput(answer.pixels);
       $("index").value = answer.index;
       $("label").value = String(answer.label);
       answer.source = "MNIST test image " + answer.index + " (label " + answer.label + ")";
@@ -393,7 +406,7 @@
     return file.arrayBuffer().then(function (bytes) {
       return api("/api/upload", bytes, true);
     }).then(function (answer) {
-      clearCanvas();
+      paintInput(answer.pixels);
       answer.source = file.name + ": " + answer.source;
       return setInput(answer);
     }).catch(function (error) { showError(error.message); });

@@ -8,7 +8,9 @@ page's URL test hook (``?strokes=...&label=L&step=S``, see app.js), and the
 input the page sent is read back from ``<pre id="input-x">``.
 
 Without a browser the tests skip, saying why; with CI=true they fail
-instead, so CI never passes by skipping them.  PURENN_CHROMIUM names another
+instead, so CI never passes by skipping them.  One test drives the page as
+a person would, with mouse strokes and clicks sent over the DevTools
+protocol (tests/devtools.py, standard library only).  PURENN_CHROMIUM names another
 Chromium binary.  Screenshots at 1280 and 390 px wide are saved in pytest's
 temporary directory for a person to look at (the path is printed with -s).
 """
@@ -28,6 +30,7 @@ from purenn import network
 from purenn.classroom import api, serve, trace
 from purenn.io import mnist
 from support import REPO
+import devtools
 
 MODEL = os.path.join(REPO, "data", "models", "mnist-784-30-10.json")
 HAVE_MNIST = os.path.exists(os.path.join(mnist.DEFAULT_DIRECTORY,
@@ -196,3 +199,83 @@ def test_zeroing_a_neuron(browser, site):
     outputs = changed.output(x)
     for digit in range(10):
         assert _text(dom, "output-{}".format(digit)) == repr(outputs[digit])
+
+
+def _read_digit_view(page):
+    return page.evaluate(
+        "(function () { var out = [];"
+        " for (var d = 0; d < 10; d++) {"
+        "  out.push(document.getElementById('output-' + d).textContent); }"
+        " return {x: document.getElementById('input-x').textContent,"
+        "  prediction: document.getElementById('prediction').textContent,"
+        "  outputs: out}; })()")
+
+
+def _settled(page, net, old_x, timeout=60):
+    """Wait until the page shows the prediction of its latest input."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        seen = _read_digit_view(page)
+        if seen["x"] and seen["x"] != old_x and seen["prediction"] != "\u2013":
+            x = json.loads(seen["x"])
+            outputs = net.output(x)
+            if seen["outputs"] == [repr(v) for v in outputs] and \
+                    seen["prediction"] == str(network.argmax(outputs)):
+                return x
+        time.sleep(0.2)
+    raise AssertionError("the page never showed the prediction of its "
+                         "input: {!r}".format(_read_digit_view(page)))
+
+
+def test_mouse_drawing_and_a_step_by_clicks(browser, site, tmp_path):
+    import base64
+    httpd, net = site
+    profile = tempfile.mkdtemp(prefix="purenn-chromium-")
+    page = None
+    try:
+        page = devtools.Browser(browser, profile, width=1280, height=1400)
+        page.call("Page.navigate", url=httpd.url() + "?index=0")
+        page.wait_for("document.body && document.body.dataset.state === "
+                      "'ready' && document.getElementById('prediction')"
+                      ".textContent === '7'")
+        old_x = page.evaluate("document.getElementById('input-x')"
+                              ".textContent")
+        page.click("clear")
+        left, top, width, height = page.evaluate(
+            "(function () { var e = document.getElementById('draw');"
+            " e.scrollIntoView({block: 'center'});"
+            " var r = e.getBoundingClientRect();"
+            " return [r.left, r.top, r.width, r.height]; })()")
+
+        def on_screen(cx, cy):   # canvas coordinates 0..112 -> CSS pixels
+            return (left + cx * width / 112, top + cy * height / 112)
+
+        # A "4": the left stroke and the bar, then the long right stroke.
+        page.stroke([on_screen(30 + t, 20 + 2 * t) for t in range(0, 31, 3)]
+                    + [on_screen(30 + 2 * t, 80) for t in range(15, 36, 3)])
+        page.stroke([on_screen(70, 15 + 4 * t) for t in range(0, 21, 2)])
+        x = _settled(page, net, old_x)
+        assert len(x) == 784 and max(x) == 1.0
+        page.evaluate("document.getElementById('label').value = '4'")
+        page.click("step")
+        page.wait_for("document.getElementById('after-9') !== null")
+        record = trace.trace(net, x, 4, 3.0, max_neurons=None)
+        after = network.matrix.flatten(record["layers"][-1]["updated_a"])
+        shown = page.evaluate(
+            "[0,1,2,3,4,5,6,7,8,9].map(function (d) {"
+            " return document.getElementById('after-' + d).textContent; })")
+        assert shown == [repr(value) for value in after]
+        page.click("tile-1-4")
+        dc_db = page.wait_for("document.getElementById('neuron-dc-db') &&"
+                              " document.getElementById('neuron-dc-db')"
+                              ".textContent")
+        assert dc_db == repr(record["layers"][0]["dc_db"][4][0])
+        shot = page.call("Page.captureScreenshot", format="png")
+        path = tmp_path / "classroom-mouse.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        print("screenshot: {}".format(path))
+    finally:
+        if page is not None:
+            page.close()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -88,6 +88,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     # HTTP/1.0: one request per connection, so a slow client holds one thread
     # for one request only.
     protocol_version = "HTTP/1.0"
+    # A client that stops sending mid-request frees its thread after this
+    # many seconds (the socket timeout of StreamRequestHandler).
+    timeout = 60
 
     def log_message(self, format, *args):
         # The terminal shows the URL and stays quiet; requests are not logged.

@@ -1,0 +1,558 @@
+"""The JSON API behind the classroom page: every number comes from Network.
+
+``Classroom(net)`` answers the page's questions with the reference path of
+``purenn.network.Network`` (never a fast engine), so the page shows the
+primer's arithmetic exactly as purenn computes it:
+
+- ``predict``: the forward pass, every layer's activations and the digit;
+- ``neuron``: one neuron's z = sum_k w[j][k] a[k] + b[j], its largest terms,
+  b, z and sigma(z), plus, after a learning step, that neuron's dC/da, dC/db
+  and dC/dw, and the same numbers as a ``purenn-trace/1`` record;
+- ``step``: one backpropagation step (``Network.propagate_backward``) for a
+  label and a step size, on the caller's *session* copy of the network;
+- ``zero``: set one neuron's incoming weights to 0 in the session copy;
+- ``reset``: forget a session; ``example``: the primer's 1-1-1 worked example
+  and its 2-3-2 demo, every value in order;
+- ``mnist``, ``prepare`` and ``upload``: an input from the MNIST test set, a
+  drawing or a PNG/PGM file, prepared like MNIST by ``purenn.io.images``.
+
+Every method takes the request as already-parsed JSON (dicts, lists, numbers)
+and returns a dict that ``json.dumps`` can write; a bad request raises
+``ApiError``, whose one-line message the server sends with status 400.
+Floats are also given as ``repr`` strings where the page shows them in full,
+since JavaScript spells some floats differently (``1e-7`` for ``1e-07``).
+
+Sessions hold a learner's changed network.  Matrices are never changed in
+place here (a step or a zeroed neuron makes new ones), so a session shares
+every matrix it has not changed with the served model, and at most
+``max_sessions`` sessions are kept (the least recently used goes first):
+memory stays bounded however many requests arrive.
+
+>>> room = Classroom(Network([4, 2, 2], seed=1))
+>>> answer = room.predict({"x": [0.0, 0.5, 1.0, 0.25]})
+>>> len(answer["outputs"]), answer["prediction"] in (0, 1)
+(2, True)
+"""
+import collections
+import copy
+import math
+import numbers
+import threading
+import uuid
+
+from purenn import matrix
+from purenn.network import Network, argmax, target_column
+from purenn.primer import cost
+from purenn.classroom import trace as tracing
+from purenn.io import images, png
+
+__all__ = ["ApiError", "Classroom", "MAX_SESSIONS", "MAX_PICTURE_PIXELS",
+           "TOP_TERMS", "input_vector", "neuron_record"]
+
+# Each session that took a step holds one more set of weights (about 2 MB for
+# 784-30-10 in CPython's floats); 32 of them stay under 100 MB.
+MAX_SESSIONS = 32
+
+# A drawing sent by the page is 112 x 112; an uploaded photo may be larger,
+# but decoding costs about 120 bytes per pixel in pure Python, so pictures
+# above a million pixels are refused before they are decoded.
+MAX_PICTURE_PIXELS = 1000 * 1000
+
+# How many of a neuron's terms w*a the neuron answer lists by default.
+TOP_TERMS = 10
+
+
+class ApiError(ValueError):
+    """A request the API cannot answer; the message is one line for the user.
+
+    ``status`` is the HTTP status the server sends (400 or 404).
+    """
+
+    def __init__(self, message, status=400):
+        super(ApiError, self).__init__(message)
+        self.status = status
+
+
+def _number(value, what):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not math.isfinite(value):
+        raise ApiError("{}: expected a finite number, got {}".format(
+            what, _short(value)))
+    return value
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _whole(body, key, lowest, highest, default=None):
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not lowest <= value <= highest:
+        raise ApiError("{}: expected a whole number from {} to {}, got "
+                       "{}".format(key, lowest, highest, _short(value)))
+    return value
+
+
+def _object(body):
+    if not isinstance(body, dict):
+        raise ApiError("expected a JSON object, got a JSON {}".format(
+            type(body).__name__))
+    return body
+
+
+def input_vector(body, size):
+    """Return the network input given by a request as ``size`` floats.
+
+    ``body["x"]`` gives the input itself (numbers from 0 to 1, as
+    ``Network.feed_forward`` takes them); ``body["pixels"]`` gives pixel
+    values from 0 to 255, ink high, row by row, turned into value/255 as
+    ``purenn.io.mnist`` does.
+
+    >>> input_vector({"pixels": [0, 51, 255]}, 3)
+    [0.0, 0.2, 1.0]
+    """
+    body = _object(body)
+    if ("x" in body) == ("pixels" in body):
+        raise ApiError("give the input as \"pixels\" ({} numbers 0-255) or "
+                       "as \"x\" ({} numbers 0-1), not {}".format(
+                           size, size, "both" if "x" in body else "neither"))
+    key, highest = ("x", 1) if "x" in body else ("pixels", 255)
+    values = body[key]
+    if not isinstance(values, list) or len(values) != size:
+        found = ("{} numbers".format(len(values))
+                 if isinstance(values, list) else
+                 "a JSON {}".format(type(values).__name__))
+        raise ApiError("{}: expected a list of {} numbers from 0 to {}, got "
+                       "{}".format(key, size, highest, found))
+    for index, value in enumerate(values):
+        _number(value, "{}[{}]".format(key, index))
+        if not 0 <= value <= highest:
+            raise ApiError("{}[{}] is {!r}, expected 0 to {}".format(
+                key, index, value, highest))
+    if key == "pixels":
+        return [value / 255 for value in values]
+    return [float(value) for value in values]
+
+
+def _view(net):
+    """Return a network sharing ``net``'s matrices but not its lists.
+
+    ``feed_forward`` and ``propagate_backward`` rebind ``z``, ``a`` and the
+    entries of ``w`` and ``b`` with new matrices instead of changing them,
+    so work on a view never shows in ``net`` (nor in another thread's view).
+    """
+    view = copy.copy(net)
+    view.w = list(net.w)
+    view.b = list(net.b)
+    return view
+
+
+def _flat_layers(columns):
+    return [matrix.flatten(column) for column in columns[1:]]
+
+
+def _take_step(net, x, label, step_size):
+    """Take one step on a view of ``net``; return (updated view, record).
+
+    The record keeps what the page shows: z and a before, dC/da, dC/db,
+    dC/dw, z and a after and the cost before and after, the very lists
+    ``Network`` made (as ``trace.trace`` does, without its deep copies).
+    """
+    work = _view(net)
+    target = target_column(label, work.layers[-1])
+    work.feed_forward(x)
+    record = {"x": x, "label": label, "step_size": step_size,
+              "target": target, "w": list(net.w), "b": list(net.b),
+              "z": work.z, "a": work.a,
+              "original_cost": cost(work.a[-1], target)}
+    work.propagate_backward(label, step_size)
+    record.update(dc_da=work.dc_da, dc_db=work.dc_db, dc_dw=work.dc_dw)
+    work.feed_forward(x)
+    record.update(updated_w=list(work.w), updated_b=list(work.b),
+                  updated_z=work.z, updated_a=work.a,
+                  updated_cost=cost(work.a[-1], target))
+    return work, record
+
+
+def neuron_record(record, layer, neuron):
+    """Return the step ``record`` of one neuron in the ``purenn-trace/1`` form.
+
+    The keys are those of ``trace.trace``; the layer list holds the one
+    layer, and each matrix of it only the neuron's row (its weights are
+    1 x K, its b, z, a and gradients 1 x 1).  ``neuron`` says which one.
+    """
+    j = neuron
+
+    def row(m):
+        return [list(m[j])]
+
+    entry = {"layer": layer}
+    for key in ("w", "b", "z", "a", "dc_da", "dc_db", "dc_dw", "updated_w",
+                "updated_b", "updated_z", "updated_a"):
+        entry[key] = row(record[key][layer])
+    return {"format": tracing.TRACE_FORMAT,
+            "sizes": [len(record["a"][l]) for l in range(len(record["a"]))],
+            "step_size": record["step_size"], "input": record["a"][0],
+            "target": record["target"], "dc_da_input": record["dc_da"][0],
+            "neuron": {"layer": layer, "index": j},
+            "layers": [entry], "original_cost": record["original_cost"],
+            "updated_cost": record["updated_cost"]}
+
+
+class _Session:
+    __slots__ = ("net", "last_step", "steps", "zeroed")
+
+    def __init__(self, net):
+        self.net = net
+        self.last_step = None
+        self.steps = 0
+        self.zeroed = []
+
+
+def _png_brightness(image):
+    """Return a decoded PNG as brightness rows in [0, 1], over white paper."""
+    channels = len(image.mode)
+    rows = []
+    for pixels in image.rows:
+        out = []
+        for pixel in pixels:
+            if channels == 1:
+                pixel = (pixel,)
+            if channels <= 2:
+                value = pixel[0] / 255
+            else:
+                # ITU-R BT.601 luma, as purenn.io.images reads a PNG file.
+                value = (0.299 * pixel[0] + 0.587 * pixel[1]
+                         + 0.114 * pixel[2]) / 255
+            alpha = pixel[-1] if channels in (2, 4) else 255
+            if alpha != 255:
+                value = value * (alpha / 255) + (1.0 - alpha / 255)
+            out.append(value)
+        rows.append(out)
+    return rows
+
+
+def _png_size(data):
+    # IHDR comes first after the 8-byte signature: length, "IHDR", then the
+    # width and height as big-endian 32-bit numbers (PNG spec 11.2.2).
+    if len(data) < 24:
+        return 0, 0
+    return (int.from_bytes(data[16:20], "big"),
+            int.from_bytes(data[20:24], "big"))
+
+
+class Classroom:
+    """The API's state: the served network and the learners' sessions.
+
+    ``net`` is never changed; ``source`` names it in ``model``'s answer;
+    ``mnist_directory`` is where ``mnist`` reads the test set (None: the
+    checkout's data/mnist).  Methods are safe to call from many threads.
+    """
+
+    def __init__(self, net, source="<network>", mnist_directory=None,
+                 max_sessions=MAX_SESSIONS):
+        self.net = net
+        self.source = source
+        self.mnist_directory = mnist_directory
+        self.max_sessions = max_sessions
+        self._sessions = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._test_set = None
+
+    # -- sessions ---------------------------------------------------------
+
+    def _network(self, body, create=False):
+        """Return (session id or None, network) for the request's session."""
+        name = body.get("session")
+        if name is None and not create:
+            return None, self.net
+        with self._lock:
+            if name is None:
+                name = uuid.uuid4().hex
+                self._sessions[name] = _Session(self.net)
+                while len(self._sessions) > self.max_sessions:
+                    self._sessions.popitem(last=False)
+            elif not isinstance(name, str) or name not in self._sessions:
+                raise ApiError("session {} is unknown or expired (at most {} "
+                               "are kept): reset to start again".format(
+                                   _short(name), self.max_sessions), 404)
+            self._sessions.move_to_end(name)
+            return name, self._sessions[name].net
+
+    def _session(self, name):
+        with self._lock:
+            return self._sessions.get(name)
+
+    # -- answers ----------------------------------------------------------
+
+    def model(self, body=None):
+        """Describe the network: sizes, source and the first layer's tiles.
+
+        Each tile is one first-layer neuron's weights as 0..255 shades
+        (128 for 0, scaled by the neuron's largest |w|), for drawing only.
+        """
+        name, net = self._network(_object(body or {}))
+        tiles = []
+        for weights in net.w[1]:
+            largest = max(abs(value) for value in weights) or 1.0
+            tiles.append([int(round(128 + 127 * value / largest))
+                          for value in weights])
+        return {"sizes": net.layers, "source": self.source, "session": name,
+                "tiles": tiles}
+
+    def predict(self, body):
+        """Feed an input forward: the outputs, the digit, every layer's a."""
+        body = _object(body)
+        name, net = self._network(body)
+        work = _view(net)
+        outputs = work.output(input_vector(body, net.layers[0]))
+        return {"outputs": outputs, "prediction": argmax(outputs),
+                "outputs_repr": [repr(value) for value in outputs],
+                "activations": _flat_layers(work.a), "session": name}
+
+    def neuron(self, body):
+        """Show one neuron's arithmetic for an input (see the module doc).
+
+        ``layer`` (1..L) and ``neuron`` pick it; ``top`` (default TOP_TERMS)
+        says how many terms w*a to list, largest |w*a| first.  With a session
+        that took a step, the answer also has ``step``: the neuron's dC/da,
+        dC/db, its dC/dw next to the a they multiply, b and w after the step,
+        and ``trace``, the neuron's part of the step as a trace record.
+        """
+        body = _object(body)
+        name, net = self._network(body)
+        layer = _whole(body, "layer", 1, len(net.layers) - 1)
+        j = _whole(body, "neuron", 0, net.layers[layer] - 1)
+        top = _whole(body, "top", 0, net.layers[layer - 1],
+                     min(TOP_TERMS, net.layers[layer - 1]))
+        x = input_vector(body, net.layers[0])
+        work = _view(net)
+        work.feed_forward(x)
+        a_prev = matrix.flatten(work.a[layer - 1])
+        weights = net.w[layer][j]
+        products = [w * a for w, a in zip(weights, a_prev)]
+        order = sorted(range(len(products)),
+                       key=lambda k: (-abs(products[k]), k))
+        terms = [{"k": k, "w": repr(weights[k]), "a": repr(a_prev[k]),
+                  "product": repr(products[k])} for k in order[:top]]
+        # z's own sum: the row of w . a, added left to right by matrix.dot.
+        total = matrix.dot([weights], work.a[layer - 1])[0][0]
+        b = net.b[layer][j][0]
+        answer = {"layer": layer, "neuron": j, "session": name,
+                  "inputs": len(a_prev),
+                  "nonzero_terms": len([p for p in products if p != 0]),
+                  "terms": terms, "sum": repr(total), "b": repr(b),
+                  "z": repr(work.z[layer][j][0]),
+                  "a": repr(work.a[layer][j][0]),
+                  "z_values": [total, b, work.z[layer][j][0],
+                               work.a[layer][j][0]],
+                  "step": None}
+        session = self._session(name) if name is not None else None
+        last = session.last_step if session is not None else None
+        if last is not None and last["x"] == x:
+            answer["step"] = self._step_detail(last, layer, j, order[:top],
+                                               True)
+        elif "label" in body:
+            label, step_size = self._step_arguments(body, net)
+            _, record = _take_step(net, x, label, step_size)
+            answer["step"] = self._step_detail(record, layer, j, order[:top],
+                                               False)
+        return answer
+
+    @staticmethod
+    def _step_detail(record, layer, j, chosen, taken):
+        a_prev = matrix.flatten(record["a"][layer - 1])
+        grads = record["dc_dw"][layer][j]
+        return {
+            "taken": taken, "label": record["label"],
+            "step_size": repr(record["step_size"]),
+            "dc_da": repr(record["dc_da"][layer][j][0]),
+            "dc_db": repr(record["dc_db"][layer][j][0]),
+            "terms": [{"k": k, "a": repr(a_prev[k]), "dc_dw": repr(grads[k]),
+                       "w": repr(record["w"][layer][j][k]),
+                       "updated_w": repr(record["updated_w"][layer][j][k])}
+                      for k in chosen],
+            "b": repr(record["b"][layer][j][0]),
+            "updated_b": repr(record["updated_b"][layer][j][0]),
+            "updated_z": repr(record["updated_z"][layer][j][0]),
+            "updated_a": repr(record["updated_a"][layer][j][0]),
+            "trace": neuron_record(record, layer, j)}
+
+    @staticmethod
+    def _step_arguments(body, net):
+        label = _whole(body, "label", 0, net.layers[-1] - 1)
+        step_size = _number(body.get("step_size", 3.0), "step_size")
+        if not 0 <= step_size <= 1000:
+            raise ApiError("step_size: expected 0 to 1000, got {!r}".format(
+                step_size))
+        return label, step_size
+
+    def step(self, body):
+        """Take one learning step in the request's session (made if absent).
+
+        ``label`` is the right digit (an output neuron), ``step_size`` the
+        primer's step size (eta, default 3.0).  Answers with the outputs and
+        cost before and after, and every layer's dC/da and dC/db.
+        """
+        body = _object(body)
+        name, net = self._network(body, create=True)
+        label, step_size = self._step_arguments(body, net)
+        x = input_vector(body, net.layers[0])
+        work, record = _take_step(net, x, label, step_size)
+        with self._lock:
+            session = self._sessions.get(name)
+            if session is None:
+                raise ApiError("session {} expired during the step: reset to "
+                               "start again".format(name), 404)
+            session.net = work
+            session.last_step = record
+            session.steps += 1
+            steps = session.steps
+        before = matrix.flatten(record["a"][-1])
+        after = matrix.flatten(record["updated_a"][-1])
+        return {"session": name, "steps": steps, "label": label,
+                "step_size": step_size,
+                "before": {"outputs": before, "prediction": argmax(before),
+                           "outputs_repr": [repr(v) for v in before],
+                           "cost": repr(record["original_cost"])},
+                "after": {"outputs": after, "prediction": argmax(after),
+                          "outputs_repr": [repr(v) for v in after],
+                          "cost": repr(record["updated_cost"])},
+                "dc_da": _flat_layers(record["dc_da"]),
+                "dc_db": _flat_layers(record["dc_db"])}
+
+    def zero(self, body):
+        """Set one neuron's incoming weights to 0 in the session copy.
+
+        Its bias stays, so its z becomes b whatever the input.
+        """
+        body = _object(body)
+        name, net = self._network(body, create=True)
+        layer = _whole(body, "layer", 1, len(net.layers) - 1)
+        j = _whole(body, "neuron", 0, net.layers[layer] - 1)
+        with self._lock:
+            session = self._sessions.get(name)
+            if session is None:
+                raise ApiError("session {} expired: reset to start "
+                               "again".format(name), 404)
+            work = _view(session.net)
+            rows = list(work.w[layer])
+            rows[j] = [0.0] * len(rows[j])
+            work.w[layer] = rows
+            session.net = work
+            session.last_step = None
+            session.zeroed.append([layer, j])
+            zeroed = list(session.zeroed)
+        return {"session": name, "zeroed": zeroed}
+
+    def reset(self, body):
+        """Forget the request's session: the served network again."""
+        body = _object(body)
+        with self._lock:
+            self._sessions.pop(body.get("session"), None)
+        return {"session": None}
+
+    def example(self, body):
+        """The primer's worked example or 2-3-2 demo, every value in order.
+
+        ``name`` is ``"primer"`` (1 -> 1 -> 1, the values named as in the
+        primer) or ``"demo"`` (2-3-2, the trace's text, section by section).
+        """
+        body = _object(body)
+        name = body.get("name", "primer")
+        if name == "primer":
+            steps = [{"name": key, "formula": formula, "value": repr(value)}
+                     for key, formula, value in tracing.worked_example()]
+            record = tracing.trace(
+                Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]],
+                        w=[[[1.58]], [[2.45]]]), [0.8], [1], 0.1)
+            return {"name": name, "steps": steps,
+                    "trace": record, "text": tracing.render_text(record)}
+        if name == "demo":
+            record = tracing.trace(tracing.demo_network(),
+                                   tracing.DEMO_INPUT, tracing.DEMO_TARGET,
+                                   tracing.DEMO_STEP_SIZE)
+            return {"name": name, "steps": None, "trace": record,
+                    "text": tracing.render_text(record)}
+        raise ApiError("name: expected \"primer\" or \"demo\", got "
+                       "{}".format(_short(name)))
+
+    # -- inputs -----------------------------------------------------------
+
+    def _prepared(self, rows, description):
+        try:
+            x, notes = images.prepare_digit(rows)
+        except ValueError as exc:
+            raise ApiError(str(exc))
+        return {"x": x, "pixels": images.to_pixels(x), "notes": notes,
+                "source": description}
+
+    def prepare(self, body):
+        """Prepare a drawing like MNIST: ``width``, ``height`` and ``pixels``
+        (width*height numbers 0-255, ink high, row by row)."""
+        body = _object(body)
+        width = _whole(body, "width", 1, 1000)
+        height = _whole(body, "height", 1, 1000)
+        pixels = body.get("pixels")
+        if not isinstance(pixels, list) or len(pixels) != width * height:
+            raise ApiError("pixels: expected {} x {} = {} numbers from 0 to "
+                           "255".format(width, height, width * height))
+        rows = []
+        for r in range(height):
+            row = pixels[r * width:(r + 1) * width]
+            for c, value in enumerate(row):
+                _number(value, "pixels[{}]".format(r * width + c))
+                if not 0 <= value <= 255:
+                    raise ApiError("pixels[{}] is {!r}, expected 0 to "
+                                   "255".format(r * width + c, value))
+            rows.append([value / 255 for value in row])
+        return self._prepared(rows, "drawing {}x{}".format(width, height))
+
+    def upload(self, data):
+        """Decode a PNG or PGM file given as bytes and prepare it like MNIST.
+
+        The bytes are read by purenn's own decoders and never stored.
+        """
+        if data[:8] == png.PNG_SIGNATURE:
+            width, height = _png_size(data)
+            if width * height > MAX_PICTURE_PIXELS:
+                raise ApiError("upload: PNG {}x{} is too large, at most {} "
+                               "pixels".format(width, height,
+                                               MAX_PICTURE_PIXELS), 413)
+            try:
+                image = png.decode_png(data, source="upload")
+            except ValueError as exc:
+                raise ApiError(str(exc))
+            rows = _png_brightness(image)
+            kind = "PNG {}x{} {}".format(image.width, image.height,
+                                         image.mode)
+        elif data[:2] in (b"P2", b"P5"):
+            try:
+                rows = images.decode_pgm(data, source="upload")
+            except ValueError as exc:
+                raise ApiError(str(exc))
+            kind = "PGM {}x{}".format(len(rows[0]) if rows else 0, len(rows))
+        else:
+            raise ApiError("upload: not a PNG or PGM file (starts with "
+                           "{!r})".format(data[:8]))
+        return self._prepared(rows, kind)
+
+    def mnist(self, body):
+        """Return MNIST test image ``index`` as x, pixels and its label."""
+        from purenn.io import mnist
+        body = _object(body)
+        with self._lock:
+            if self._test_set is None:
+                try:
+                    self._test_set = mnist.load_set(self.mnist_directory,
+                                                    "test")
+                except (OSError, ValueError) as exc:
+                    raise ApiError("MNIST test set not available: {}".format(
+                        exc), 404)
+            data = self._test_set
+        index = _whole(body, "index", 0, len(data) - 1)
+        x, label = data[index]
+        return {"index": index, "label": label, "x": x,
+                "pixels": list(data.pixels(index)), "count": len(data)}

@@ -1,0 +1,116 @@
+"""Subcommand ``serve``: the classroom page on this machine (see purenn.cli).
+
+``purenn serve [MODEL]`` loads a model, prints the page's URL and serves until
+Ctrl-C; docs/serve.md is the manual.  The server lives in
+``purenn.classroom.serve``; this module only reads the arguments, loads the
+model and the MNIST sets, and prints.
+"""
+import os
+import sys
+
+from purenn.cli.common import CliError, non_negative_int, positive_int
+
+DEFAULT_MODEL = os.path.normpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data",
+    "models", "mnist-784-30-10.json"))
+
+# The --train run: small enough to finish in a few minutes on the reference
+# path (10 to 60 ms per example on CPython, by the load on the machine),
+# large enough to learn.
+TRAIN_EXAMPLES = 1000
+TEST_EXAMPLES = 300
+TRAIN_EPOCHS = 5
+
+
+def register(subparsers):
+    """Add ``serve`` to subparsers."""
+    serve = subparsers.add_parser(
+        "serve", help="serve the classroom page (draw a digit, click a neuron)",
+        description="Serve the classroom page: draw a digit or pick an MNIST "
+        "image, see every neuron's arithmetic and take a learning step, all "
+        "computed by purenn.  Listens on 127.0.0.1 only unless --host says "
+        "otherwise; Ctrl-C stops it.")
+    serve.add_argument("model", metavar="MODEL", nargs="?", default=None,
+                       help="model file (JSON); default: the checkout's "
+                       "data/models/mnist-784-30-10.json")
+    serve.add_argument("--port", type=non_negative_int, default=8000,
+                       help="port to listen on, 0 for any free port "
+                       "(default: 8000)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDR",
+                       help="address to listen on; 0.0.0.0 shares the page "
+                       "with the classroom network (default: 127.0.0.1)")
+    serve.add_argument("--data", metavar="DIR", default=None,
+                       help="MNIST directory (default: the checkout's "
+                       "data/mnist)")
+    serve.add_argument("--train", action="store_true",
+                       help="also train a fresh 784-30-10 network in the "
+                       "background ({} images, {} epochs) and show it "
+                       "live".format(TRAIN_EXAMPLES, TRAIN_EPOCHS))
+    serve.add_argument("--train-epochs", type=positive_int,
+                       default=TRAIN_EPOCHS, metavar="N",
+                       help="epochs of the --train run (default: {})".format(
+                           TRAIN_EPOCHS))
+    serve.set_defaults(func=serve_command)
+
+
+def _model_path(model):
+    if model is not None:
+        return model
+    if not os.path.exists(DEFAULT_MODEL):
+        raise CliError("no MODEL given and no default model at {} (purenn "
+                       "was installed without the checkout's data/): give "
+                       "one, e.g. 'purenn serve model.json' after 'purenn "
+                       "train --save model.json'".format(DEFAULT_MODEL))
+    return DEFAULT_MODEL
+
+
+def serve_command(args, out=None, ready=None):
+    """Run ``purenn serve``; return the exit status.
+
+    ``ready(server)``, when given, is called once the server listens (tests
+    use it to learn the port and to stop the server).
+    """
+    from purenn import network
+    from purenn.classroom.api import Classroom
+    from purenn.classroom.serve import Training, make_server
+    out = sys.stdout if out is None else out
+    path = _model_path(args.model)
+    net = network.load(path)
+    if net.layers[0] != 784:
+        raise CliError("{}: the network has {} inputs, the page draws 28x28 "
+                       "= 784".format(path, net.layers[0]))
+    room = Classroom(net, source=os.path.basename(path),
+                     mnist_directory=args.data)
+    training = None
+    if args.train:
+        from purenn.io import mnist
+        train = mnist.load_set(args.data, "train", TRAIN_EXAMPLES)
+        test = mnist.load_set(args.data, "test", TEST_EXAMPLES)
+        training = Training(train, test, epochs=args.train_epochs)
+    try:
+        server = make_server(room, args.host, args.port, training)
+    except OSError as exc:
+        raise CliError("cannot listen on {}:{}: {}".format(
+            args.host, args.port, exc.strerror or exc))
+    try:
+        out.write("purenn: serving {} ({}) at {}\n".format(
+            os.path.basename(path), "-".join(map(str, net.layers)),
+            server.url()))
+        if training is not None:
+            training.start()
+            out.write("purenn: training live at {}?train=1\n".format(
+                server.url()))
+        out.write("purenn: press Ctrl-C to stop\n")
+        out.flush()
+        if ready is not None:
+            ready(server)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        # Ctrl-C at any moment after the server exists (even before it
+        # serves) is the way to stop it: not an error.
+        out.write("purenn: stopped\n")
+    finally:
+        if training is not None:
+            training.stop()
+        server.server_close()
+    return 0

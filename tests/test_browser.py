@@ -1,0 +1,274 @@
+"""The classroom page in a real headless Chromium (Debian's ``chromium``).
+
+Chromium loads the page from a server on an ephemeral port and is driven
+over the DevTools protocol by ``tests/devtools.py`` (standard library
+only): each test waits, in real time, until the page says it is ready
+(``<body data-state="ready">``) and then compares what the page shows with
+what purenn computes for the same input.  A drawing and a learning step are
+driven twice: by the page's URL test hook (``?strokes=...&label=L&step=S``,
+see app.js) and, as a person would, by mouse strokes and clicks.  The input
+the page sent is read back from ``<pre id="input-x">``.
+
+Without a browser the tests skip, saying why; with CI=true they fail
+instead, so CI never passes by skipping them.  PURENN_CHROMIUM names another
+Chromium binary.  Screenshots at 1280 and 390 px wide are saved in pytest's
+temporary directory for a person to look at (the path is printed with -s).
+"""
+import base64
+import contextlib
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+
+import pytest
+
+from purenn import network
+from purenn.classroom import api, serve, trace
+from purenn.io import mnist
+import devtools
+from support import REPO
+
+MODEL = os.path.join(REPO, "data", "models", "mnist-784-30-10.json")
+HAVE_MNIST = os.path.exists(os.path.join(mnist.DEFAULT_DIRECTORY,
+                                         "t10k-labels-idx1-ubyte.gz"))
+# Generous: the page makes a handful of requests, each well under a second
+# on a quiet machine.
+TIMEOUT_S = 120
+
+
+def _browser():
+    candidates = [os.environ.get("PURENN_CHROMIUM"), "chromium",
+                  "chromium-browser", "google-chrome"]
+    for name in candidates:
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    found = _browser()
+    if found is None:
+        reason = ("no headless Chromium found (install Debian's 'chromium' "
+                  "or set PURENN_CHROMIUM)")
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but " + reason)
+        pytest.skip(reason)
+    return found
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not os.path.exists(MODEL) or not HAVE_MNIST:
+        pytest.skip("needs the checkout's data/models and data/mnist")
+    net = network.load(MODEL)
+    httpd = serve.make_server(api.Classroom(net, source="model"),
+                              "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.daemon = True
+    thread.start()
+    yield httpd, net
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@contextlib.contextmanager
+def _page(browser, url, width=1280, height=1400):
+    """Yield a devtools.Browser showing ``url`` once the page is ready.
+
+    Ready means <body data-state="ready">, waited for in real time, so a
+    loaded machine only makes the test slower.
+    """
+    profile = tempfile.mkdtemp(prefix="purenn-chromium-")
+    page = None
+    try:
+        page = devtools.Browser(browser, profile, width, height, TIMEOUT_S)
+        # Chromium's window is at least 500 px wide: a phone is emulated.
+        page.call("Emulation.setDeviceMetricsOverride", width=width,
+                  height=height, deviceScaleFactor=1, mobile=width < 500)
+        page.call("Page.navigate", url=url)
+        page.wait_for("document.body !== null && "
+                      "document.body.dataset.state === 'ready'")
+        yield page
+    finally:
+        if page is not None:
+            page.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _dom(browser, url):
+    with _page(browser, url) as page:
+        dom = page.evaluate("document.documentElement.outerHTML")
+    error = re.search(r'<p id="error"[^>]*>([^<]*)</p>', dom)
+    assert error is None or not error.group(1), error.group(1)
+    return dom
+
+
+def _text(dom, element_id):
+    found = re.search(r'id="{}"[^>]*>([^<]*)<'.format(re.escape(element_id)),
+                      dom)
+    assert found is not None, "no element with id={}".format(element_id)
+    return html.unescape(found.group(1))
+
+
+def _cli_prediction(index):
+    """Return the digit ``python -m purenn predict --index N`` prints."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "purenn", "predict", MODEL, "--index",
+         str(index)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO)
+    out, err = process.communicate(timeout=TIMEOUT_S)
+    assert process.returncode == 0, err
+    return int(re.search(r"predicted class: (\d)", out.decode()).group(1))
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_page_predicts_what_purenn_predicts(browser, site, index):
+    httpd, net = site
+    dom = _dom(browser, "{}?index={}".format(httpd.url(), index))
+    x, _ = mnist.load_set(None, "test", index + 1)[index]
+    outputs = net.output(x)
+    assert _text(dom, "prediction") == str(_cli_prediction(index))
+    assert _text(dom, "prediction") == str(network.argmax(outputs))
+    for digit in (0, network.argmax(outputs)):
+        assert _text(dom, "output-{}".format(digit)) == repr(outputs[digit])
+
+
+def test_drawing_and_one_learning_step(browser, site):
+    httpd, net = site
+    # A "7": the top bar, then the diagonal stroke, in canvas coordinates.
+    strokes = "30,25,80,25;80,25,45,95"
+    dom = _dom(browser, "{}?strokes={}&label=7&step=3&neuron=1,4".format(
+        httpd.url(), strokes))
+    x = json.loads(_text(dom, "input-x"))
+    assert len(x) == 784 and max(x) == 1.0
+    record = trace.trace(net, x, 7, 3.0, max_neurons=None)
+    before = network.matrix.flatten(record["layers"][-1]["a"])
+    after = network.matrix.flatten(record["layers"][-1]["updated_a"])
+    for digit in range(10):
+        assert _text(dom, "before-{}".format(digit)) == repr(before[digit])
+        assert _text(dom, "after-{}".format(digit)) == repr(after[digit])
+        assert _text(dom, "output-{}".format(digit)) == repr(after[digit])
+    assert _text(dom, "prediction") == str(network.argmax(after))
+    hidden = record["layers"][0]
+    assert _text(dom, "neuron-dc-db") == repr(hidden["dc_db"][4][0])
+    assert _text(dom, "neuron-z-after") == repr(hidden["updated_z"][4][0])
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_screenshot(browser, site, width, tmp_path):
+    httpd, _ = site
+    shot = tmp_path / "classroom-{}.png".format(width)
+    url = "{}?index=0&label=7&step=3&neuron=1,5".format(httpd.url())
+    with _page(browser, url, width, 2400) as page:
+        data = page.call("Page.captureScreenshot", format="png")["data"]
+        # Nothing sticks out sideways: wide tables scroll inside their panel.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    shot.write_bytes(base64.b64decode(data))
+    with open(str(shot), "rb") as stream:
+        assert stream.read(8) == b"\x89PNG\r\n\x1a\n"
+    print("screenshot: {}".format(shot))
+
+
+@pytest.mark.parametrize("view", ["primer", "demo"])
+def test_example_views(browser, site, view):
+    httpd, _ = site
+    dom = _dom(browser, "{}?view={}".format(httpd.url(), view))
+    if view == "primer":
+        for name, value in trace.PRIMER_VALUES:
+            row = re.search(r'id="example-{}">(.*?)</tr>'.format(name), dom)
+            assert row is not None and "<td>{!r}</td>".format(value) in \
+                row.group(1), name
+    else:
+        record = trace.trace(trace.demo_network(), trace.DEMO_INPUT,
+                             trace.DEMO_TARGET, trace.DEMO_STEP_SIZE)
+        assert html.escape(trace.render_text(record), quote=False) in dom
+
+
+def test_zeroing_a_neuron(browser, site):
+    httpd, net = site
+    dom = _dom(browser, "{}?index=0&neuron=1,5&zero=1,5".format(httpd.url()))
+    b = net.b[1][5][0]
+    assert _text(dom, "neuron-z") == _text(dom, "neuron-b") == repr(b)
+    changed = network.Network(net.layers, b=net.biases, w=net.weights)
+    changed.w[1][5] = [0.0] * 784
+    x, _ = mnist.load_set(None, "test", 1)[0]
+    outputs = changed.output(x)
+    for digit in range(10):
+        assert _text(dom, "output-{}".format(digit)) == repr(outputs[digit])
+
+
+def _read_digit_view(page):
+    return page.evaluate(
+        "(function () { var out = [];"
+        " for (var d = 0; d < 10; d++) {"
+        "  out.push(document.getElementById('output-' + d).textContent); }"
+        " return {x: document.getElementById('input-x').textContent,"
+        "  prediction: document.getElementById('prediction').textContent,"
+        "  outputs: out}; })()")
+
+
+def _settled(page, net, old_x, timeout=60):
+    """Wait until the page shows the prediction of its latest input."""
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        seen = _read_digit_view(page)
+        if seen["x"] and seen["x"] != old_x and seen["prediction"] != "\u2013":
+            x = json.loads(seen["x"])
+            outputs = net.output(x)
+            if seen["outputs"] == [repr(v) for v in outputs] and \
+                    seen["prediction"] == str(network.argmax(outputs)):
+                return x
+        time.sleep(0.2)
+    raise AssertionError("the page never showed the prediction of its "
+                         "input: {!r}".format(_read_digit_view(page)))
+
+
+def test_mouse_drawing_and_a_step_by_clicks(browser, site, tmp_path):
+    httpd, net = site
+    with _page(browser, httpd.url() + "?index=0") as page:
+        assert page.evaluate("document.getElementById('prediction')"
+                             ".textContent") == "7"
+        old_x = page.evaluate("document.getElementById('input-x')"
+                              ".textContent")
+        page.click("clear")
+        left, top, width, height = page.evaluate(
+            "(function () { var e = document.getElementById('draw');"
+            " e.scrollIntoView({block: 'center'});"
+            " var r = e.getBoundingClientRect();"
+            " return [r.left, r.top, r.width, r.height]; })()")
+
+        def on_screen(cx, cy):   # canvas coordinates 0..112 -> CSS pixels
+            return (left + cx * width / 112, top + cy * height / 112)
+
+        # A "4": the left stroke and the bar, then the long right stroke.
+        page.stroke([on_screen(30 + t, 20 + 2 * t) for t in range(0, 31, 3)]
+                    + [on_screen(30 + 2 * t, 80) for t in range(15, 36, 3)])
+        page.stroke([on_screen(70, 15 + 4 * t) for t in range(0, 21, 2)])
+        x = _settled(page, net, old_x)
+        assert len(x) == 784 and max(x) == 1.0
+        page.evaluate("document.getElementById('label').value = '4'")
+        page.click("step")
+        page.wait_for("document.getElementById('after-9') !== null")
+        record = trace.trace(net, x, 4, 3.0, max_neurons=None)
+        after = network.matrix.flatten(record["layers"][-1]["updated_a"])
+        shown = page.evaluate(
+            "[0,1,2,3,4,5,6,7,8,9].map(function (d) {"
+            " return document.getElementById('after-' + d).textContent; })")
+        assert shown == [repr(value) for value in after]
+        page.click("tile-1-4")
+        dc_db = page.wait_for("document.getElementById('neuron-dc-db') &&"
+                              " document.getElementById('neuron-dc-db')"
+                              ".textContent")
+        assert dc_db == repr(record["layers"][0]["dc_db"][4][0])
+        shot = page.call("Page.captureScreenshot", format="png")
+        path = tmp_path / "classroom-mouse.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        print("screenshot: {}".format(path))

@@ -1,6 +1,7 @@
 """Helpers shared by the tests (imported as ``from support import ...``)."""
-import math
 import os
+import struct
+import zlib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -104,5 +105,58 @@ def replay_worked_example():
     return dict(locals())
 
 
-__all__ = ["REPO", "PRIMER_PRINTED", "assert_close", "assert_same_bits", "relative_error",
+def decode_rgb_png(data):
+    """A tiny independent decoder: check the file and return rows of RGB.
+
+    Only what the writer promises: 8-bit RGB, no interlace, filter 0.
+    """
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, chunks = 8, []
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        crc, = struct.unpack(">I", data[offset + 8 + length:
+                                        offset + 12 + length])
+        assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF, kind
+        chunks.append((kind, body))
+        offset += 12 + length
+    assert offset == len(data)
+    assert chunks[0][0] == b"IHDR" and chunks[-1] == (b"IEND", b"")
+    width, height, depth, colour, compression, filter_method, interlace = \
+        struct.unpack(">IIBBBBB", chunks[0][1])
+    assert (depth, colour, compression, filter_method, interlace) == \
+        (8, 2, 0, 0, 0)
+    raw = zlib.decompress(b"".join(body for kind, body in chunks
+                                   if kind == b"IDAT"))
+    stride = 1 + 3 * width
+    assert len(raw) == height * stride
+    rows = []
+    for y in range(height):
+        line = raw[y * stride:(y + 1) * stride]
+        assert line[0] == 0
+        rows.append([tuple(line[1 + 3 * x:4 + 3 * x]) for x in range(width)])
+    return rows
+
+
+def walk_floats(json_value, python_value, where="top"):
+    if isinstance(python_value, dict):
+        assert set(json_value) == set(python_value), where
+        for key in python_value:
+            yield from walk_floats(json_value[key], python_value[key],
+                                   where + "." + key)
+    elif isinstance(python_value, list):
+        assert len(json_value) == len(python_value), where
+        for index, (j, p) in enumerate(zip(json_value, python_value)):
+            yield from walk_floats(j, p, "{}[{}]".format(where, index))
+    else:
+        yield where, json_value, python_value
+
+
+def svg_texts(root):
+    """The text of every <text> element of a parsed SVG."""
+    return ["".join(node.itertext()) for node in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+__all__ = ["REPO", "PRIMER_PRINTED", "decode_rgb_png", "walk_floats",
+           "svg_texts", "assert_close", "assert_same_bits", "relative_error",
            "replay_worked_example"]

@@ -1,10 +1,12 @@
 """Tests of ``purenn show``: text art of an MNIST image with its label."""
 import os
+import struct
 import subprocess
 import sys
 
 from purenn.cli import main
 from purenn.io.idx import write_idx
+from purenn.io.png import read_png
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -120,3 +122,19 @@ def test_show_from_another_working_directory(tmp_path):
         stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("test image 0: label 7\n")
+
+
+def test_show_out_writes_the_digit_bytes(tmp_path, capsys):
+    from purenn.io import mnist
+    out = tmp_path / "digit.png"
+    assert main(["show", "--index", "0", "--out", str(out)]) == 0
+    capsys.readouterr()
+    image = read_png(str(out))
+    assert (image.width, image.height, image.mode) == (28, 28, "L")
+    test = mnist.load_set(None, "test", limit=1)
+    flat = bytes(value for row in image.rows for value in row)
+    assert flat == test.pixels(0)
+    # Independent check of the file's chunks: signature, CRCs, IHDR (grey).
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">IIBBBBB", data[16:29]) == (28, 28, 8, 0, 0, 0, 0)

@@ -5,12 +5,11 @@ import json
 import pytest
 
 from purenn.classroom import trace as trace_module
-from purenn.cli import main
 from purenn.network import Network
 from purenn.classroom.trace import (DEMO_INPUT, DEMO_STEP_SIZE, DEMO_TARGET,
                           demo_network, render_json, render_markdown,
                           render_text, trace)
-from support import assert_same_bits
+from support import assert_same_bits, walk_floats
 
 
 def demo_record():
@@ -104,18 +103,6 @@ def test_markdown_table_of_a_matrix_has_a_row_per_neuron():
     assert table[2] == "| 0 | 0.01071228 | -0.49139708 | -0.81775586 |"
 
 
-def walk_floats(json_value, python_value, where="top"):
-    if isinstance(python_value, dict):
-        assert set(json_value) == set(python_value), where
-        for key in python_value:
-            yield from walk_floats(json_value[key], python_value[key],
-                                   where + "." + key)
-    elif isinstance(python_value, list):
-        assert len(json_value) == len(python_value), where
-        for index, (j, p) in enumerate(zip(json_value, python_value)):
-            yield from walk_floats(j, p, "{}[{}]".format(where, index))
-    else:
-        yield where, json_value, python_value
 
 
 def test_json_parses_and_floats_equal_the_network_bit_for_bit():
@@ -149,69 +136,6 @@ def test_text_shows_shapes_and_formulas():
     assert "dC/da[1] = w[2]^T . dC/db[2]  (w[2] before its update)   (3x1)" \
         in text
     assert "original cost = 1/2 ||a[L] - y||^2 = " in text
-
-
-@pytest.fixture
-def demo_model(tmp_path):
-    path = tmp_path / "demo.json"
-    demo_network().save(str(path))
-    return str(path)
-
-
-def test_cli_trace_json_equals_the_library(demo_model, capsys):
-    status = main(["trace", demo_model, "--input", "0.8,0.2",
-                   "--target", "0,1", "--format", "json"])
-    out = capsys.readouterr().out
-    assert status == 0
-    record = demo_record()
-    for where, j, p in walk_floats(json.loads(out), record):
-        if isinstance(p, float):
-            assert j.hex() == float(p).hex(), where
-
-
-def test_cli_trace_markdown_and_text(demo_model, capsys):
-    assert main(["trace", demo_model, "--input", "0.8,0.2", "--target", "0,1",
-                 "--format", "markdown"]) == 0
-    assert capsys.readouterr().out.startswith("# purenn trace: network 2-3-2")
-    assert main(["trace", demo_model, "--input", "0.8,0.2", "--target", "0,1",
-                 "--step-size", "0.5"]) == 0
-    assert "step size 0.5" in capsys.readouterr().out
-
-
-def test_cli_trace_refuses_a_large_network(tmp_path, capsys):
-    path = str(tmp_path / "big.json")
-    Network([20, 3, 2], seed=0).save(path)
-    status = main(["trace", path, "--input", ",".join(["0"] * 20),
-                   "--target", "0,1"])
-    err = capsys.readouterr().err
-    assert status == 2
-    assert err == ("purenn: error: network 20-3-2 is too large to trace: "
-                   "layer 0 has 20 neurons, a trace prints every value and "
-                   "allows at most 16 neurons per layer\n")
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["--input", "0.8", "--target", "0,1"],
-     "--input has 1 values, the input layer of"),
-    (["--input", "0.8,0.2", "--target", "0,1,0"],
-     "--target has 3 values, the output layer of"),
-    (["--input", "0.8,x", "--target", "0,1"], "expected comma-separated"),
-    (["--input", "0.8,0.2", "--target", "0,1", "--step-size", "nan"],
-     "--step-size: expected a finite number"),
-])
-def test_cli_trace_bad_input(demo_model, capsys, argv, message):
-    status = main(["trace", demo_model] + argv)
-    err = capsys.readouterr().err
-    assert status == 2
-    assert err.startswith("purenn: error: ") and message in err
-    assert err.count("\n") == 1
-
-
-def test_cli_trace_missing_model(tmp_path, capsys):
-    status = main(["trace", str(tmp_path / "none.json"), "--input", "1",
-                   "--target", "1"])
-    assert status == 2
-    assert "none.json" in capsys.readouterr().err
 
 
 def test_trace_doctests_run():

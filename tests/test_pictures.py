@@ -1,0 +1,62 @@
+"""purenn.io.pictures: the weights picture, pixel by pixel, against one
+worked by hand (the weights command is tested in test_cli_classroom.py)."""
+
+import pytest
+
+from purenn.io.pictures import tile_shape, weights_picture
+from purenn.network import Network
+
+WHITE, GREY = (255, 255, 255), (160, 160, 160)
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def tiny_network():
+    # 4 inputs -> 2x2 tiles; 3 hidden neurons -> a 2x2 grid, one cell empty.
+    w = [[-2.0, -1.0, 0.0, 1.0],
+         [2.0, 0.5, -0.5, 0.0],
+         [0.0, 0.0, 0.0, 0.0]]
+    return Network([4, 3, 1], b=[[[0.0]] * 3, [[0.0]]],
+                   w=[w, [[0.0, 0.0, 0.0]]])
+
+
+def test_tile_shapes():
+    assert tile_shape(784) == (28, 28)
+    assert tile_shape(4) == (2, 2)
+    assert tile_shape(10) == (3, 4)   # 4 columns, cells 10 and 11 unused
+    assert tile_shape(2) == (1, 2)
+    assert tile_shape(1) == (1, 1)
+
+
+def expected_global_picture():
+    # Global scale: largest |w| = 2.  -1 -> half blue: 255 * (1 - 0.5)
+    # = 127.5, rounded half to even -> 128; 0.5 -> 255 * 0.75 = 191.25 -> 191.
+    half_blue, quarter_red = (128, 128, 255), (255, 191, 191)
+    quarter_blue = (191, 191, 255)
+    tile0 = [[BLUE, half_blue], [WHITE, (255, 128, 128)]]
+    tile1 = [[RED, quarter_red], [quarter_blue, WHITE]]
+    tile2 = [[WHITE, WHITE], [WHITE, WHITE]]
+    picture = [[GREY] * 7 for _ in range(7)]
+    for tile, top, left in ((tile0, 1, 1), (tile1, 1, 4), (tile2, 4, 1)):
+        for y in range(2):
+            for x in range(2):
+                picture[top + y][left + x] = tile[y][x]
+    return picture
+
+
+def test_picture_global_scale():
+    assert weights_picture(tiny_network().w[1], zoom=1) == \
+        expected_global_picture()
+
+
+def test_picture_tile_scale_and_zoom():
+    picture = weights_picture(tiny_network().w[1], zoom=2, scale="tile")
+    assert len(picture) == 14 and len(picture[0]) == 14
+    # Tile 0 scaled to its own max 2 (same as global); tile 1's max is 2.
+    # Zoom 2: weight w[0][0] = -2 covers pixels (2..3, 2..3).
+    assert [picture[y][x] for y in (2, 3) for x in (2, 3)] == [BLUE] * 4
+    assert picture[0][0] == GREY
+
+
+def test_bad_scale():
+    with pytest.raises(ValueError, match="scale must be"):
+        weights_picture([[1.0]], scale="local")

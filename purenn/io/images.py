@@ -38,8 +38,11 @@ supported Python.
 >>> notes[0]
 'dark ink on a light background: inverted'
 """
+import array
+import io
+import itertools
 import os
-import struct
+import sys
 
 from purenn.io import png
 
@@ -59,7 +62,98 @@ class ImageError(ValueError):
     """An image file that cannot be read or holds no digit."""
 
 
+# -- the working picture --------------------------------------------------
+
+# Pictures are box-averaged, as their rows arrive, to at most WORK_SIDE
+# pixels on the longer side: a whole-picture list of Python floats costs
+# about 32 bytes a pixel, and prepare_digit holds two, so 1024 x 1024 keeps
+# predict --image near 100 MB whatever the file's size.  The digit ends up
+# in a 20x20 box, so even a digit a tenth of the picture wide keeps 100
+# working pixels across, five times what the box needs.
+WORK_SIDE = 1024
+
+
+class _Shrinker(object):
+    """Box-average a picture to at most WORK_SIDE a side, row by row.
+
+    ``scale``: the values are ints, brightness times scale.  A working pixel
+    is the mean of a factor x factor block (smaller at the right and bottom
+    edges).  Sums stay ints and each working pixel is one division, so its
+    float is the correctly rounded value of an exact ratio: the order in
+    which rows arrive (Adam7) and the file's bit depth cannot change it.
+    Only the block rows still open are held (all of them for Adam7).
+    """
+
+    def __init__(self, width, height, scale, interlaced=False):
+        factor = -(-max(width, height) // WORK_SIDE)
+        self.factor = factor
+        self.width, self.height = -(-width // factor), -(-height // factor)
+        self._source = (width, height)
+        self._scale = scale
+        self._interlaced = interlaced
+        self._sums = [None] * self.height
+        self.rows = [None] * self.height
+        self._spans = {}
+
+    def _spans_for(self, x0, dx, count):
+        """(block column, first, stop) slices of a row whose ``count``
+        values sit at columns x0, x0 + dx, ..."""
+        key = (x0, dx, count)
+        if key not in self._spans:
+            factor, width = self.factor, self._source[0]
+            spans = []
+            for j in range(self.width):
+                start, stop = j * factor, min((j + 1) * factor, width)
+                first = max(0, -(-(start - x0) // dx))
+                after = min(count, -(-(stop - x0) // dx))
+                if first < after:
+                    spans.append((j, first, after))
+            self._spans[key] = spans
+        return self._spans[key]
+
+    def add(self, y, values, x0=0, dx=1):
+        """Add picture row ``y``'s values at columns x0, x0 + dx, ..."""
+        if self.factor == 1 and not self._interlaced:
+            scale = self._scale
+            self.rows[y] = [value / scale for value in values]
+            return
+        i = y // self.factor
+        sums = self._sums[i]
+        if sums is None:
+            sums = self._sums[i] = [0] * self.width
+        for j, first, after in self._spans_for(x0, dx, len(values)):
+            sums[j] += sum(values[first:after])
+        if not self._interlaced and (y + 1) % self.factor == 0:
+            self._close(i)
+
+    def _close(self, i):
+        factor = self.factor
+        width, height = self._source
+        rows_in = min((i + 1) * factor, height) - i * factor
+        sums, self._sums[i] = self._sums[i], None
+        self.rows[i] = [total / (self._scale * rows_in
+                                 * (min((j + 1) * factor, width) - j * factor))
+                        for j, total in enumerate(sums)]
+
+    def finish(self):
+        """Return the working picture: rows of brightness in [0, 1]."""
+        for i in range(self.height):
+            if self.rows[i] is None:
+                self._close(i)
+        return self.rows
+
+    def describe(self):
+        if self.factor == 1:
+            return ""
+        return ", box-averaged {0}x{0} to {1}x{2}".format(
+            self.factor, self.width, self.height)
+
+
 # -- reading --------------------------------------------------------------
+
+_HEADER_LIMIT = 4096    # a PGM header (with comments) must fit in this
+_PIECE = 1 << 16        # bytes read at a time
+
 
 def _pgm_tokens(data, count, source):
     """Return the first ``count`` header tokens and the offset after them.
@@ -87,6 +181,9 @@ def _pgm_tokens(data, count, source):
                              "fields (magic, width, height, maxval)".format(
                                  source, len(tokens)))
         tokens.append(data[start:position])
+    if position >= len(data) == _HEADER_LIMIT:
+        raise ImageError("{}: the PGM header is longer than {} bytes".format(
+            source, _HEADER_LIMIT))
     return tokens, position
 
 
@@ -95,125 +192,185 @@ def _pgm_number(token, source, what, lowest, highest):
         value = int(token.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
         raise ImageError("{}: PGM {} is {!r}, expected a whole number".format(
-            source, what, token))
+            source, what, token[:20]))
     if not lowest <= value <= highest:
         raise ImageError("{}: PGM {} is {}, expected {}..{}".format(
             source, what, value, lowest, highest))
     return value
 
 
-def decode_pgm(data, source="<bytes>"):
-    """Decode a PGM image (P2 plain or P5 binary); return brightness rows.
+def _binary_rows(first, stream, size, count):
+    """Yield ``count`` rows of ``size`` bytes from ``first`` then the
+    stream.  If the data ends early, yield the int number of bytes of the
+    last, partial row and stop; if there is more, yield None at the end."""
+    buffer = bytearray(first)
+    offset = 0
+    for _ in range(count):
+        while len(buffer) - offset < size:
+            del buffer[:offset]
+            offset = 0
+            more = stream.read(max(_PIECE, size))
+            if not more:
+                yield len(buffer)
+                return
+            buffer += more
+        yield bytes(buffer[offset:offset + size])
+        offset += size
+    if len(buffer) > offset or stream.read(1):
+        yield None
 
-    Returns a list of rows of floats value/maxval in [0, 1] (0 black).
-    Raises ImageError for a bad header, a value above maxval or too little
-    (or, for P5, too much) pixel data.
 
-    >>> decode_pgm(b"P2\\n# a comment\\n2 1\\n4\\n0 4\\n")
-    [[0.0, 1.0]]
-    """
-    data = bytes(data)
-    if data[:2] not in (b"P2", b"P5"):
+def _words(first, stream, source):
+    """Yield the whitespace-separated words of ``first`` then the stream,
+    reading a piece at a time."""
+    pending = first
+    while True:
+        more = stream.read(_PIECE)
+        words = (pending + more).split()
+        if more and words and not (pending + more)[-1:].isspace():
+            pending = words.pop()       # may continue in the next piece
+            if len(pending) > 20:
+                raise ImageError("{}: PGM pixel {!r}... is too long for a "
+                                 "number".format(source, pending[:20]))
+        else:
+            pending = b""
+        for word in words:
+            yield word
+        if not more:
+            return
+
+
+def _read_pgm(stream, source):
+    """Read a PGM (P2 or P5) from a stream; return (working rows,
+    description)."""
+    head = stream.read(_HEADER_LIMIT)
+    if head[:2] not in (b"P2", b"P5"):
         raise ImageError("{}: not a PGM file (starts with {!r}, expected P2 "
-                         "or P5)".format(source, data[:2]))
-    (magic, width, height, maxval), position = _pgm_tokens(data, 4, source)
+                         "or P5)".format(source, head[:2]))
+    (magic, width, height, maxval), position = _pgm_tokens(head, 4, source)
     if magic not in (b"P2", b"P5"):
         raise ImageError("{}: PGM magic {!r}, expected P2 or P5".format(
-            source, magic))
-    width = _pgm_number(width, source, "width", 1, png.MAX_PIXELS)
-    height = _pgm_number(height, source, "height", 1, png.MAX_PIXELS)
+            source, magic[:20]))
+    width = _pgm_number(width, source, "width", 1, png.MAX_SIDE)
+    height = _pgm_number(height, source, "height", 1, png.MAX_SIDE)
     maxval = _pgm_number(maxval, source, "maxval", 1, 65535)
     if width * height > png.MAX_PIXELS:
         raise ImageError("{}: {}x{} pixels is more than the {} accepted"
                          .format(source, width, height, png.MAX_PIXELS))
-    count = width * height
+    shrinker = _Shrinker(width, height, maxval)
+    kind = magic.decode("ascii")
     if magic == b"P5":
         # One whitespace byte separates the header from the raster; samples
         # are 1 byte, or 2 bytes big-endian when maxval > 255.
-        position += 1
         size = 1 if maxval < 256 else 2
-        raster = data[position:]
-        if len(raster) != count * size:
-            raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
-                             "pixels, found {}".format(
-                                 source, width, height, maxval, count * size,
-                                 len(raster)))
-        if size == 1:
-            values = list(raster)
-        else:
-            values = list(struct.unpack(">{}H".format(count), raster))
+        needed = width * height * size
+        y = 0
+        for line in _binary_rows(head[position + 1:], stream, width * size,
+                                 height):
+            if line is None:
+                raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
+                                 "pixels, found more".format(
+                                     source, width, height, maxval, needed))
+            if isinstance(line, int):
+                raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
+                                 "pixels, found {}".format(
+                                     source, width, height, maxval, needed,
+                                     y * width * size + line))
+            if size == 1:
+                values = line
+            else:
+                values = array.array("H")
+                values.frombytes(line)
+                if sys.byteorder == "little":
+                    values.byteswap()
+            _check_maxval(values, y * width, maxval, source)
+            shrinker.add(y, values)
+            y += 1
     else:
-        words = data[position:].split()
-        if len(words) != count:
-            raise ImageError("{}: P2 {}x{} needs {} values, found {}".format(
-                source, width, height, count, len(words)))
-        values = [_pgm_number(word, source, "pixel", 0, 65535)
-                  for word in words]
-    for index, value in enumerate(values):
-        if value > maxval:
-            raise ImageError("{}: pixel {} is {}, above maxval {}".format(
-                source, index, value, maxval))
-    return [[value / maxval for value in values[row * width:
-                                                 (row + 1) * width]]
-            for row in range(height)]
+        words = _words(head[position:], stream, source)
+        for y in range(height):
+            values = [_pgm_number(word, source, "pixel", 0, 65535)
+                      for word in itertools.islice(words, width)]
+            if len(values) < width:
+                raise ImageError("{}: P2 {}x{} needs {} values, found {}"
+                                 .format(source, width, height,
+                                         width * height,
+                                         y * width + len(values)))
+            _check_maxval(values, y * width, maxval, source)
+            shrinker.add(y, values)
+        if next(words, None) is not None:
+            raise ImageError("{}: P2 {}x{} needs {} values, found more"
+                             .format(source, width, height, width * height))
+    return shrinker.finish(), "PGM {} {}x{}{}".format(
+        kind, width, height, shrinker.describe())
+
+
+def _check_maxval(values, start, maxval, source):
+    top = max(values)
+    if top > maxval:
+        raise ImageError("{}: pixel {} is {}, above maxval {}".format(
+            source, start + list(values).index(top), top, maxval))
+
+
+def decode_pgm(data, source="<bytes>"):
+    """Decode a PGM image (P2 plain or P5 binary); return brightness rows.
+
+    Returns a list of rows of floats value/maxval in [0, 1] (0 black),
+    box-averaged to at most WORK_SIDE a side.  Raises ImageError for a bad
+    header, a value above maxval, too little or too much pixel data, or a
+    size above png.MAX_SIDE / png.MAX_PIXELS.
+
+    >>> decode_pgm(b"P2\\n# a comment\\n2 1\\n4\\n0 4\\n")
+    [[0.0, 1.0]]
+    """
+    return _read_pgm(io.BytesIO(bytes(data)), source)[0]
 
 
 def read_pgm(path):
     """Read the PGM file at ``path``; return brightness rows (decode_pgm)."""
     path = os.fspath(path)
     with open(path, "rb") as stream:
-        return decode_pgm(stream.read(), source=path)
+        return _read_pgm(stream, path)[0]
 
 
-def _luma(r, g, b):
-    # ITU-R BT.601, the weights PIL's convert("L") uses.
-    return (0.299 * r + 0.587 * g + 0.114 * b) / 255
-
-
-def _png_brightness(image):
-    """Return a PngImage as brightness rows, transparency over white."""
-    rows = []
-    for row in image.rows:
-        out = []
-        for pixel in row:
-            if image.mode == "L":
-                value, alpha = pixel / 255, 255
-            elif image.mode == "LA":
-                value, alpha = pixel[0] / 255, pixel[1]
-            else:
-                value = _luma(pixel[0], pixel[1], pixel[2])
-                alpha = pixel[3] if image.mode == "RGBA" else 255
-            if alpha != 255:
-                opacity = alpha / 255
-                value = value * opacity + (1.0 - opacity)
-            out.append(value)
-        rows.append(out)
-    return rows
+def _read_png(stream, source):
+    reader = png.PngReader(stream, source)
+    shrinker = _Shrinker(reader.width, reader.height, reader.grey_scale(),
+                         reader.interlaced)
+    for y, x0, dx, values in reader.grey_rows():
+        shrinker.add(y, values, x0, dx)
+    description = "PNG {}x{} {}".format(reader.width, reader.height,
+                                        reader.mode)
+    if reader.depth != 8:
+        description += " {}-bit".format(reader.depth)
+    if reader.transparency is not None:
+        description += " tRNS"
+    if reader.interlaced:
+        description += " Adam7"
+    return shrinker.finish(), description + shrinker.describe()
 
 
 def read_image(path):
     """Read a PGM (P2, P5) or PNG file; return ``(rows, description)``.
 
-    ``rows`` are brightness values in [0, 1] (0 black); ``description``
-    says what the file was, e.g. ``"PNG 640x480 RGBA"``.  The format is told
-    by the file's first bytes, not its name.  Raises ImageError / PngError
+    ``rows`` are brightness values in [0, 1] (0 black), box-averaged to at
+    most WORK_SIDE a side as the file is read; ``description`` says what
+    the file was, e.g. ``"PNG 640x480 RGBA"``.  The format is told by the
+    file's first bytes, not its name.  Raises ImageError / PngError
     (ValueErrors) naming the file and the formats supported.
     """
     path = os.fspath(path)
     with open(path, "rb") as stream:
-        data = stream.read()
-    if data[:8] == png.PNG_SIGNATURE:
-        image = png.decode_png(data, source=path)
-        return (_png_brightness(image), "PNG {}x{} {}".format(
-            image.width, image.height, image.mode))
-    if data[:2] in (b"P2", b"P5"):
-        rows = decode_pgm(data, source=path)
-        return rows, "PGM {} {}x{}".format(data[:2].decode("ascii"),
-                                            len(rows[0]), len(rows))
+        start = stream.read(8)
+        stream.seek(0)
+        if start == png.PNG_SIGNATURE:
+            return _read_png(stream, path)
+        if start[:2] in (b"P2", b"P5"):
+            return _read_pgm(stream, path)
     raise ImageError("{}: not a PNG or PGM file (starts with {!r}); "
-                     "supported: PGM P2/P5 and PNG (8-bit greyscale, "
-                     "greyscale+alpha, RGB, RGBA, non-interlaced)".format(
-                         path, data[:8]))
+                     "supported: PGM P2/P5 and PNG (greyscale, RGB, palette, "
+                     "with or without alpha, 1 to 16 bits, plain or Adam7)"
+                     .format(path, start))
 
 
 # -- preparing like MNIST -------------------------------------------------

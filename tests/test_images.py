@@ -127,9 +127,12 @@ def test_dark_block_off_centre_is_inverted_scaled_and_centred():
             picture[r][c] = 0.0
     x, notes = prepare_digit(picture)
     assert notes[0] == "dark ink on a light background: inverted"
-    assert notes[1] == "cropped to the ink: 5x10 at column 4, row 3 of the " \
+    # Ink and paper only: every split is as good, the floor 0.1 is used.
+    assert notes[1] == "ink threshold 0.100 (Otsu's method, 256 levels): " \
+        "50 of 3000 pixels are ink, the fainter ones are set to 0"
+    assert notes[2] == "cropped to the ink: 5x10 at column 4, row 3 of the " \
         "60x50 picture"
-    assert notes[2] == "scaled 5x10 -> 10x20 (fits 20x20, aspect kept, area " \
+    assert notes[3] == "scaled 5x10 -> 10x20 (fits 20x20, aspect kept, area " \
         "averaging)"
     # By hand: the block becomes a solid 10x20 block of ink 1.0 whose centre
     # of mass is its centre (row 10, column 5); 14 - 10 = 4, 14 - 5 = 9, so
@@ -137,7 +140,7 @@ def test_dark_block_off_centre_is_inverted_scaled_and_centred():
     expected = [[1.0 if 4 <= r < 24 and 9 <= c < 19 else 0.0
                  for c in range(28)] for r in range(28)]
     assert _field(x) == expected
-    assert notes[3].startswith("placed in 28x28 at column 9, row 4: centre "
+    assert notes[4].startswith("placed in 28x28 at column 9, row 4: centre "
                                "of mass at (14.0, 14.0)")
 
 
@@ -153,7 +156,7 @@ def test_light_on_dark_is_kept_and_scaled_by_area():
             picture[r][c] = 1.0
     x, notes = prepare_digit(picture)
     assert notes[0] == "light ink on a dark background (as MNIST): kept"
-    assert notes[2] == "scaled 15x30 -> 10x20 (fits 20x20, aspect kept, area " \
+    assert notes[3] == "scaled 15x30 -> 10x20 (fits 20x20, aspect kept, area " \
         "averaging)"
     top, bottom, left, right = _ink_box(x)
     assert (bottom - top, right - left) == (20, 10)
@@ -205,14 +208,16 @@ def test_centre_of_mass_lands_within_half_a_pixel_of_the_centre():
 
 
 def test_lopsided_digit_keeps_its_ink_inside_the_field():
-    # A "7" with a heavy top bar and a faint thin tail, 37x23: centring its
-    # mass exactly would push the bar's rows above the field's top edge.
+    # A "7" with a heavy top bar and a thin half-strength tail, 37x23:
+    # centring its mass exactly would push the bar's rows above the field's
+    # top edge.  (Ink 0.5: Otsu puts it with the bar.  A tail at 0.2 next
+    # to 95 pixels of full ink would count as background, like noise.)
     picture = [[1.0] * 23 for _ in range(37)]
     for c in range(2, 21):
         for r in range(3, 8):
             picture[r][c] = 0.0
     for step in range(25):
-        picture[8 + step][19 - step * 16 // 25] = 0.8
+        picture[8 + step][19 - step * 16 // 25] = 0.5
     x, notes = prepare_digit(picture)
     top, bottom, left, right = _ink_box(x)
     assert bottom - top == 20
@@ -237,7 +242,7 @@ def test_whole_pipeline_from_a_png_file(tmp_path):
     top, bottom, left, right = _ink_box(x)
     assert (bottom - top, right - left) == (20, 7)
     assert set(x) == {0.0, 1.0}
-    assert notes[2] == "scaled 2x6 -> 7x20 (fits 20x20, aspect kept, area " \
+    assert notes[3] == "scaled 2x6 -> 7x20 (fits 20x20, aspect kept, area " \
         "averaging)"
 
 

@@ -12,8 +12,11 @@ MNIST's steps on it:
    inverted, so that ink is high as in MNIST.
 2. Contrast: the background level (median of the border) becomes 0 and the
    strongest ink 1, so grey paper or a faint pencil still gives MNIST's range.
-3. Crop to the ink: the smallest box holding every pixel with ink >=
-   ``INK_THRESHOLD``.
+3. Threshold: Otsu's method picks, from the picture's own histogram, the
+   level that best splits it into background and ink (at least
+   ``INK_THRESHOLD``); fainter pixels (paper grain, a photo's noise) become
+   0.  Crop to the ink: the smallest box holding every pixel at or above
+   the threshold.
 4. Scale so the longer side is 20 pixels, keeping the aspect ratio, by area
    averaging: each new pixel is the mean of the source area it covers
    (weighted by overlap), which gives anti-aliased grey edges like MNIST's.
@@ -22,10 +25,11 @@ MNIST's steps on it:
    its ink inside the field (the notes say so).
 
 Pictures are lists of rows of brightness values in [0, 1] (0 black, 1
-white): ``read_image`` returns that for PGM (P2, P5) and PNG (8-bit
-greyscale, greyscale+alpha, RGB, RGBA).  Colour becomes grey with ITU-R
-BT.601 luma (0.299 R + 0.587 G + 0.114 B, as most image libraries do);
-transparent pixels are drawn over white paper.
+white): ``read_image`` returns that for PGM (P2, P5) and every PNG
+(``purenn.io.png``), box-averaged as the rows arrive to at most
+``WORK_SIDE`` pixels a side, so memory stays bounded whatever the file.
+Colour becomes grey with ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B, as
+most image libraries do); transparent pixels are drawn over white paper.
 
 Every sum is a left-to-right loop, so the result has the same bits on every
 supported Python.
@@ -46,13 +50,17 @@ import sys
 
 from purenn.io import png
 
-__all__ = ["ImageError", "INK_THRESHOLD", "decode_pgm", "read_pgm",
-           "read_image", "prepare_digit", "to_pixels"]
+__all__ = ["ImageError", "INK_THRESHOLD", "LEVELS", "WORK_SIDE",
+           "decode_pgm", "read_pgm", "read_image", "prepare_digit",
+           "to_pixels"]
 
-# Ink at or above this (after the contrast step, 0..1) counts when cropping.
-# It keeps faint noise and JPEG-like speckle from widening the box; MNIST's
-# own crop went by the ink of binary NIST images, so any small value works.
+# The ink threshold is chosen per picture by Otsu's method over LEVELS
+# histogram bins, but never below INK_THRESHOLD (after the contrast step,
+# 0..1): on a clean drawing (ink and paper only) every split is as good as
+# any other, and the floor keeps faint anti-aliasing and JPEG-like speckle
+# out.  MNIST's own crop went by the ink of binary NIST images.
 INK_THRESHOLD = 0.1
+LEVELS = 256
 
 FIELD = 28   # MNIST's image side
 BOX = 20     # the box the digit is scaled to fit
@@ -445,6 +453,44 @@ def _centre_of_mass(rows):
     return weighted_row / mass, weighted_col / mass
 
 
+def _otsu(ink):
+    """Return the ink threshold Otsu's method picks for ``ink`` (rows of
+    values in [0, 1]).
+
+    Otsu (1979): sort the pixels into LEVELS bins and choose the split
+    into background (bins 0..k) and ink (bins k+1..) that maximises the
+    between-class variance w0 * w1 * (mean0 - mean1)**2, i.e. that makes the
+    two classes most distinct.  The first best k wins; the threshold is the
+    border between bins k and k+1, (k + 1) / LEVELS.
+    """
+    histogram = [0] * LEVELS
+    top = LEVELS - 1
+    for row in ink:
+        for value in row:
+            histogram[min(top, int(value * LEVELS))] += 1
+    count = 0
+    total = 0
+    for level, n in enumerate(histogram):
+        count += n
+        total += level * n
+    best, best_k = -1.0, 0
+    below = below_sum = 0
+    for k in range(top):
+        below += histogram[k]
+        below_sum += k * histogram[k]
+        above = count - below
+        if below == 0 or above == 0:
+            continue
+        # count**2 * between-class variance, exactly in ints:
+        # (below_sum * above - (total - below_sum) * below)**2 / (below *
+        # above); ints keep it the same on every Python.
+        spread = below_sum * above - (total - below_sum) * below
+        variance = spread * spread / (below * above)
+        if variance > best:
+            best, best_k = variance, k
+    return (best_k + 1) / LEVELS
+
+
 def prepare_digit(rows):
     """Prepare a drawing like MNIST; return ``(x, notes)``.
 
@@ -464,32 +510,51 @@ def prepare_digit(rows):
     notes = []
 
     border = _border(rows)
-    if _total(border) / len(border) > 0.5:
-        ink = [[1.0 - value for value in row] for row in rows]
+    invert = _total(border) / len(border) > 0.5
+    if invert:
+        border = [1.0 - value for value in border]
+        strongest = 1.0 - min(min(row) for row in rows)
         notes.append("dark ink on a light background: inverted")
     else:
-        ink = [list(row) for row in rows]
+        strongest = max(max(row) for row in rows)
         notes.append("light ink on a dark background (as MNIST): kept")
 
-    background = _median(_border(ink))
-    strongest = max(max(row) for row in ink)
+    background = _median(border)
     if strongest - background < INK_THRESHOLD:
         raise ImageError("no digit found: the picture is blank (ink "
                          "{:.2f} against background {:.2f})".format(
                              strongest, background))
     span = strongest - background
-    ink = [[max(0.0, value - background) / span for value in row]
-           for row in ink]
+    # One pass, one copy: ink high, background 0, strongest ink 1.
+    if invert:
+        ink = [[max(0.0, (1.0 - value) - background) / span
+                for value in row] for row in rows]
+    else:
+        ink = [[max(0.0, value - background) / span for value in row]
+               for row in rows]
     if background != 0.0 or strongest != 1.0:
         notes.append("contrast stretched: background {:.2f} -> 0, strongest "
                      "ink {:.2f} -> 1".format(background, strongest))
 
-    inked = [(r, c) for r in range(height) for c in range(width)
-             if ink[r][c] >= INK_THRESHOLD]
-    top = min(r for r, _ in inked)
-    bottom = max(r for r, _ in inked) + 1
-    left = min(c for _, c in inked)
-    right = max(c for _, c in inked) + 1
+    # Noise (paper grain, a photo's speckle) must not count as ink: the
+    # threshold comes from the picture itself, never below INK_THRESHOLD.
+    threshold = max(_otsu(ink), INK_THRESHOLD)
+    top = left = None
+    inked = 0
+    for r, row in enumerate(ink):
+        columns = [c for c, value in enumerate(row) if value >= threshold]
+        if len(columns) < width:
+            row[:] = [value if value >= threshold else 0.0 for value in row]
+        if columns:
+            inked += len(columns)
+            if top is None:
+                top, left, right = r, columns[0], columns[-1] + 1
+            left = min(left, columns[0])
+            right = max(right, columns[-1] + 1)
+            bottom = r + 1
+    notes.append("ink threshold {:.3f} (Otsu's method, {} levels): {} of "
+                 "{} pixels are ink, the fainter ones are set to 0".format(
+                     threshold, LEVELS, inked, width * height))
     ink = [row[left:right] for row in ink[top:bottom]]
     box_height, box_width = bottom - top, right - left
     notes.append("cropped to the ink: {}x{} at column {}, row {} of the "

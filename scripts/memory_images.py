@@ -10,15 +10,16 @@ Makes, in a temporary directory, a [784, 30, 10] model and these files:
   1 GiB of zeros (about 1 MB on disk);
 * ``4000x4000``: RGB, white with a black stroke;
 * ``screenshot-3840x2160``: RGBA, a title bar, a black stroke;
+* ``noise-3840x2160``: RGBA noise, every row Paeth-filtered (the slowest
+  path: the time bound for a hostile file of this size);
 * ``largest-8192x2048-16bit``: RGBA at 16 bits, the largest size accepted
   (MAX_PIXELS = 2**24 pixels) with the most bytes per pixel;
 * ``largest-4096x4096-adam7``: greyscale, interlaced, the largest square,
   so every working pixel's sum is held until the last pass;
 * ``pgm-4096x4096``: the same picture as a binary PGM (P5).
 
-Rows that repeat the row above are stored with filter 4 (Paeth), whose
-filtered bytes are then all zero: the reader still undoes Paeth byte by byte,
-the slowest path it has.  Each command runs in a fresh child of a fresh
+Rows that repeat the row above are stored as encoders store them, filter 4
+(Paeth) over zeros, which the reader recognises as a copy of the row above.  Each command runs in a fresh child of a fresh
 Python, so that ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is that command's
 peak resident set size alone.  Prints one row per file: size on disk, exit
 status, peak RSS, wall time, and the first line of the answer.
@@ -26,6 +27,7 @@ status, peak RSS, wall time, and the first line of the answer.
 import argparse
 import json
 import os
+import random
 import resource
 import struct
 import subprocess
@@ -83,6 +85,15 @@ def drawing_rows(width, height, pixel_bytes, ink, paper, bar=None):
         previous = line
 
 
+def noise_rows(width, height, pixel_bytes, seed=0):
+    """Scanlines of filter 4 (Paeth) over seeded random bytes: a picture of
+    noise whose every byte takes the reader's slowest path."""
+    rng = random.Random(seed)
+    size = width * pixel_bytes
+    for _ in range(height):
+        yield b"\x04" + rng.getrandbits(8 * size).to_bytes(size, "little")
+
+
 def adam7_rows(width, height, ink, paper):
     """The drawing_rows picture (one byte a pixel), Adam7-interlaced: each
     pass's rows are the full rows' columns x0, x0 + dx, ..."""
@@ -127,6 +138,8 @@ def make_files(folder, quick):
     add("screenshot-3840x2160.png", write_png, 3840, 2160, 8, 6,
         drawing_rows(3840, 2160, 4, b"\x00\x00\x00\xff", b"\xf0\xf0\xf0\xff",
                      bar=b"\x20\x40\xa0\xff"))
+    add("noise-3840x2160.png", write_png, 3840, 2160, 8, 6,
+        noise_rows(3840, 2160, 4))
     if not quick:
         add("largest-8192x2048-16bit.png", write_png, 8192, 2048, 16, 6,
             drawing_rows(8192, 2048, 8, b"\x00" * 6 + b"\xff" * 2,

@@ -261,3 +261,107 @@ def test_to_pixels_rounds_half_up():
     assert to_pixels([0.0, 1 / 255, 0.5, 254.5 / 255, 1.0]) == [0, 1, 128,
                                                                 255, 255]
     assert encode_png([to_pixels([0.5])])   # displayable as a PNG row
+
+
+# -- noise, big pictures, streaming ---------------------------------------
+
+def _pencil_on_paper(seed=3):
+    """200x200: paper 0.7..1.0 (uniform noise), a pencil stroke 0.15..0.4
+    at columns 90..99, rows 40..159; 8-bit greys."""
+    import random
+    rng = random.Random(seed)
+    rows = []
+    for r in range(200):
+        row = []
+        for c in range(200):
+            if 90 <= c < 100 and 40 <= r < 160:
+                row.append(int(255 * rng.uniform(0.15, 0.4)))
+            else:
+                row.append(int(255 * rng.uniform(0.7, 1.0)))
+        rows.append(row)
+    return rows
+
+
+def test_noisy_pencil_on_paper_is_cropped_to_the_stroke(tmp_path):
+    path = tmp_path / "pencil.png"
+    write_png(str(path), _pencil_on_paper())
+    picture, kind = read_image(str(path))
+    x, notes = prepare_digit(picture)
+    # With the old fixed threshold 0.1 every noisy pixel above it was ink
+    # and the crop was the whole 200x200 page.  After inversion and the
+    # contrast step (border median about 0.15 -> 0, strongest 0.85 -> 1)
+    # paper is at most (0.3 - 0.15) / 0.7 = 0.21 and pencil at least
+    # (0.6 - 0.15) / 0.7 = 0.64; Otsu's split must fall between.
+    assert notes[2].startswith("ink threshold 0.")
+    threshold = float(notes[2].split()[2])
+    assert 0.2 < threshold < 0.64, notes[2]
+    assert notes[2].endswith("1200 of 40000 pixels are ink, the fainter "
+                             "ones are set to 0")
+    assert notes[3] == "cropped to the ink: 10x120 at column 90, row 40 of " \
+        "the 200x200 picture"
+    # The 10x120 stroke fills 2x20 of the 28x28 field, nothing else.
+    top, bottom, left, right = _ink_box(x)
+    assert (bottom - top, right - left) == (20, 2)
+
+
+def test_show_input_prints_the_threshold(tmp_path, capsys):
+    from purenn.cli import main
+    from purenn.network import Network
+    model = str(tmp_path / "model.json")
+    Network([784, 10], seed=1).save(model)
+    path = tmp_path / "pencil.png"
+    write_png(str(path), _pencil_on_paper())
+    assert main(["predict", model, "--image", str(path), "--show-input"]) \
+        == 0
+    out = capsys.readouterr().out
+    assert "  - ink threshold 0." in out
+    assert "  - cropped to the ink: 10x120 at column 90, row 40" in out
+    assert "input x (28x28, shown as round(255 x)):" in out
+
+
+def test_big_pictures_are_box_averaged_as_rows_arrive(monkeypatch):
+    # WORK_SIDE 4 for the test: 9x5 -> factor ceil(9 / 4) = 3 -> 3x2, the
+    # last block row only 2 rows high.  Values 0..44 over maxval 44.
+    monkeypatch.setattr(images, "WORK_SIDE", 4)
+    values = list(range(45))
+    data = b"P5 9 5 44\n" + bytes(values)
+    rows = decode_pgm(data)
+    # Block (0, 0): rows 0-2, columns 0-2: sum of 9r + c = 9 * 9 + 9 = 90,
+    # 9 pixels, so 90 / (44 * 9).  Block (1, 2): rows 3-4, columns 6-8:
+    # sum = 3 * (27 + 36) + 2 * (6 + 7 + 8) = 231, 6 pixels.
+    assert rows[0][0] == 90 / (44 * 9)
+    assert rows[1][2] == 231 / (44 * 6)
+    assert (len(rows), len(rows[0])) == (2, 3)
+
+
+def test_png_twins_give_the_same_working_picture(tmp_path, monkeypatch):
+    # 16-bit against 8-bit, Adam7 against plain, 10x7 shrunk by 3:
+    # the sums are exact ints, so the floats agree to the bit.
+    monkeypatch.setattr(images, "WORK_SIDE", 4)
+    import test_png as t
+    pixels = t._random_pixels(10, 7, 2, 8, seed=4)
+    wide = [[tuple(257 * s for s in p) for p in row] for row in pixels]
+    files = {}
+    for name, data in [("plain", t._encode(pixels, 2, 8)),
+                       ("adam7", t._encode(pixels, 2, 8, interlace=1)),
+                       ("16bit", t._encode(wide, 2, 16, interlace=1))]:
+        path = tmp_path / (name + ".png")
+        path.write_bytes(data)
+        files[name] = read_image(str(path))
+    assert files["plain"][1] == "PNG 10x7 RGB, box-averaged 3x3 to 4x3"
+    assert files["16bit"][1] == "PNG 10x7 RGB 16-bit Adam7, box-averaged " \
+        "3x3 to 4x3"
+    assert files["plain"][0] == files["adam7"][0] == files["16bit"][0]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"P5 2 1 255\n\x00\x00\x00", "needs 2 bytes of pixels, found more"),
+    (b"P2 2 1 255\n0 0 0", "needs 2 values, found more"),
+    (b"P2 9000 1 255\n", "PGM width is 9000, expected 1..8192"),
+    (b"P2 5000 5000 255\n", "5000x5000 pixels is more than the 16777216"),
+    (b"P2 1 1 255\n" + b"1" * 100, "PGM pixel b'1111.*too long"),
+    (b"P2 #" + b"x" * 5000, "header is longer than 4096 bytes"),
+])
+def test_pgm_sizes_and_lengths_are_bounded(data, message):
+    with pytest.raises(ImageError, match=message):
+        decode_pgm(data, source="digit.pgm")

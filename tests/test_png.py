@@ -454,3 +454,21 @@ def test_zlib_bomb_is_refused_without_inflating_it():
     finally:
         tracemalloc.stop()
     assert peak < 4 * png._PIECE + 2 * len(data), peak
+
+
+def test_paeth_over_zeros_repeats_the_row_above():
+    # The reader copies the row above for an all-zero Paeth row (what
+    # encoders write for a repeated row); the encoder side here filters by
+    # the spec's formula, so a wrong shortcut would disagree.
+    pixels = _random_pixels(7, 2, 6, 8, seed=9)
+    pixels[1] = pixels[0]
+    raw = [_pack([s for p in row for s in p], 8) for row in pixels]
+    scanlines = [_filter_row(0, raw[0], bytes(len(raw[0])), 4),
+                 _filter_row(4, raw[1], raw[0], 4)]
+    assert scanlines[1] == b"\x04" + bytes(len(raw[0]))
+    assert decode_png(_png(7, 2, 6, scanlines)).rows == pixels
+    # ... and a non-zero Paeth row over the same row above still decodes.
+    pixels[1] = pixels[1][::-1]
+    raw[1] = _pack([s for p in pixels[1] for s in p], 8)
+    scanlines[1] = _filter_row(4, raw[1], raw[0], 4)
+    assert decode_png(_png(7, 2, 6, scanlines)).rows == pixels

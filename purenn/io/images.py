@@ -184,6 +184,9 @@ def _pgm_tokens(data, count, source):
         while position < len(data) and data[position:position + 1] not in \
                 b" \t\r\n\x0b\x0c#":
             position += 1
+        if start == position and len(data) == _HEADER_LIMIT:
+            raise ImageError("{}: the PGM header is longer than {} bytes"
+                             .format(source, _HEADER_LIMIT))
         if start == position:
             raise ImageError("{}: the PGM header ends after {} of its 4 "
                              "fields (magic, width, height, maxval)".format(
@@ -196,11 +199,14 @@ def _pgm_tokens(data, count, source):
 
 
 def _pgm_number(token, source, what, lowest, highest):
+    if len(token) > 20:
+        raise ImageError("{}: PGM {} {!r}... is too long for a number".format(
+            source, what, token[:20]))
     try:
         value = int(token.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
         raise ImageError("{}: PGM {} is {!r}, expected a whole number".format(
-            source, what, token[:20]))
+            source, what, token))
     if not lowest <= value <= highest:
         raise ImageError("{}: PGM {} is {}, expected {}..{}".format(
             source, what, value, lowest, highest))
@@ -238,8 +244,7 @@ def _words(first, stream, source):
         if more and words and not (pending + more)[-1:].isspace():
             pending = words.pop()       # may continue in the next piece
             if len(pending) > 20:
-                raise ImageError("{}: PGM pixel {!r}... is too long for a "
-                                 "number".format(source, pending[:20]))
+                _pgm_number(pending, source, "pixel", 0, 65535)
         else:
             pending = b""
         for word in words:

@@ -236,6 +236,11 @@ def _unfilter(kind, line, previous, bpp):
             line[i] = (line[i] + (previous[i] >> 1)) & 0xFF
         for i in range(bpp, stride):
             line[i] = (line[i] + ((line[i - bpp] + previous[i]) >> 1)) & 0xFF
+    elif kind == 4 and not any(line):
+        # Paeth of all-zero bytes repeats the row above: by induction left
+        # == up_left, so p = up is always nearest.  Encoders write this for
+        # every repeated row of a drawing or screenshot.
+        line[:] = previous
     elif kind == 4:  # Paeth: + the neighbour nearest left + up - up_left
         for i in range(min(bpp, stride)):
             line[i] = (line[i] + previous[i]) & 0xFF  # left = up_left = 0

@@ -1,5 +1,5 @@
-"""PNG and PGM files written by ImageMagick (tests/data/README.md says how
-each was made): purenn decodes them as ImageMagick does, and every variant
+"""PNG and PGM files written by ImageMagick and Pillow (tests/data/README.md
+says how each was made): purenn decodes them as ImageMagick does, and every variant
 of a drawing prepares to the same network input as its 8-bit,
 non-interlaced twin."""
 import os
@@ -39,6 +39,12 @@ TWINS = [
     ("seven-palette-trns.png", "seven-rgba8.png", "PNG 40x40 P tRNS"),
     ("seven-palette.png", "seven-rgb8.png", "PNG 40x40 P"),
     ("seven-palette-2bit.png", "seven-rgb8.png", "PNG 40x40 P 2-bit"),
+    ("pil-grey1.png", "pil-grey8.png", "PNG 36x36 L 1-bit"),
+    ("pil-grey16.png", "pil-grey8.png", "PNG 36x36 L 16-bit"),
+    ("pil-grey-alpha.png", "pil-grey8.png", "PNG 36x36 LA"),
+    ("pil-rgba.png", "pil-grey8.png", "PNG 36x36 RGBA"),
+    ("pil-palette-trns.png", "pil-grey8.png", "PNG 36x36 P tRNS"),
+    ("pil-palette.png", "pil-rgb.png", "PNG 36x36 P 1-bit"),
 ]
 
 
@@ -87,6 +93,15 @@ def test_decoding_agrees_with_imagemagick():
     image = read_png(_path("seven-grey1-adam7.png"))
     assert [255 * s for row in image.rows for s in row] == \
         _words("seven-grey1-adam7.gray", 1)
+
+
+def test_palette_transparency_agrees_with_pillow():
+    # Pillow's decoding, RGBA bytes; Pillow keeps the palette colour under
+    # alpha 0, as purenn does, so all four samples agree.
+    image = read_png(_path("pil-palette-trns.png"))
+    assert image.mode == "RGBA"
+    assert [s for row in image.rows for pixel in row for s in pixel] == \
+        _words("pil-palette-trns.rgba", 1)
 
 
 def test_palette_transparency_agrees_with_imagemagick():

@@ -2,7 +2,8 @@
 pictures.
 
     python scripts/memory_images.py            # all cases, a table
-    python scripts/memory_images.py --quick    # skip the slowest (largest)
+    python scripts/memory_images.py --quick    # skip the 8192x2048 file
+    python scripts/memory_images.py --worst    # add the slowest file of all
 
 Makes, in a temporary directory, a [784, 30, 10] model and these files:
 
@@ -16,7 +17,10 @@ Makes, in a temporary directory, a [784, 30, 10] model and these files:
   (MAX_PIXELS = 2**24 pixels) with the most bytes per pixel;
 * ``largest-4096x4096-adam7``: greyscale, interlaced, the largest square,
   so every working pixel's sum is held until the last pass;
-* ``pgm-4096x4096``: the same picture as a binary PGM (P5).
+* ``pgm-4096x4096``: the same picture as a binary PGM (P5);
+* with ``--worst``, ``noise-8192x2048-16bit``: RGBA noise at 16 bits, every
+  row Paeth, the largest number of bytes the reader accepts (134 MB) on its
+  slowest path: the bound on the time a hostile file can take.
 
 Rows that repeat the row above are stored as encoders store them, filter 4
 (Paeth) over zeros, which the reader recognises as a copy of the row above.  Each command runs in a fresh child of a fresh
@@ -124,7 +128,7 @@ def bomb(path, gibibytes=1):
         out.write(_chunk(b"IDAT", deflate.flush()) + _chunk(b"IEND", b""))
 
 
-def make_files(folder, quick):
+def make_files(folder, quick, worst):
     files = []
 
     def add(name, maker, *args, **kwargs):
@@ -153,6 +157,9 @@ def make_files(folder, quick):
             out.write(previous if line[0] == 4 else line[1:])
             previous = previous if line[0] == 4 else line[1:]
     files.append(pgm)
+    if worst:
+        add("noise-8192x2048-16bit.png", write_png, 8192, 2048, 16, 6,
+            noise_rows(8192, 2048, 8))
     return files
 
 
@@ -181,6 +188,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="skip the 8192x2048 16-bit file (the slowest)")
+    parser.add_argument("--worst", action="store_true",
+                        help="add 8192x2048 16-bit RGBA noise, all Paeth "
+                        "(minutes)")
     parser.add_argument("--child", nargs=argparse.REMAINDER,
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -191,11 +201,11 @@ def main():
     model = os.path.join(folder, "model.json")
     Network([784, 30, 10], seed=0).save(model)
     print("making the files in {} ...".format(folder))
-    files = make_files(folder, args.quick)
+    files = make_files(folder, args.quick, args.worst)
     root = os.path.dirname(HERE)
     print("python {}; peak RSS of `python -m purenn predict MODEL --image "
           "FILE`".format(sys.version.split()[0]))
-    print("{:<30} {:>9} {:>4} {:>9} {:>8}  {}".format(
+    print("{:<29} {:>9} {:>4} {:>9} {:>7}  {}".format(
         "file", "on disk", "exit", "peak RSS", "seconds", "answer"))
     for path in files:
         command = [sys.executable, "-m", "purenn", "predict", model,
@@ -206,10 +216,10 @@ def main():
         result = json.loads(report.decode("utf-8"))
         answer = result["verdict"] or result["first"]
         answer = answer.replace(folder + os.sep, "")
-        print("{:<30} {:>7.1f}MB {:>4} {:>7.1f}MB {:>8.1f}  {}".format(
+        print("{:<29} {:>7.1f}MB {:>4} {:>7.1f}MB {:>7.1f}  {}".format(
             os.path.basename(path), os.path.getsize(path) / 1e6,
             result["status"], result["kib"] / 1024, result["seconds"],
-            answer[:70]))
+            answer))
         os.remove(path)
         sys.stdout.flush()
     os.remove(model)

@@ -459,7 +459,7 @@ def _palette_png():
         return (struct.pack(">I", len(body)) + kind + body
                 + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
     return (PNG_SIGNATURE
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 3, 0, 0, 0))
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 16, 3, 0, 0, 0))
             + chunk(b"PLTE", b"\x00\x00\x00")
             + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
             + chunk(b"IEND", b""))
@@ -511,8 +511,7 @@ BAD_INPUTS = [
     (["predict", "{good}", "--image", "{not_image}"],
      "not a PNG or PGM file .*supported: PGM P2/P5 and PNG"),
     (["predict", "{good}", "--image", "{palette}"],
-     "colour type 3 at bit depth 8 is not supported; supported: 8-bit "
-     "greyscale"),
+     "colour type 3 at bit depth 16 is not valid PNG; PNG allows"),
     (["predict", "{good}", "--image", "{blank}"], "no digit found"),
 ]
 

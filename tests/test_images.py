@@ -127,9 +127,12 @@ def test_dark_block_off_centre_is_inverted_scaled_and_centred():
             picture[r][c] = 0.0
     x, notes = prepare_digit(picture)
     assert notes[0] == "dark ink on a light background: inverted"
-    assert notes[1] == "cropped to the ink: 5x10 at column 4, row 3 of the " \
+    # Ink and paper only: every split is as good, the floor 0.1 is used.
+    assert notes[1] == "ink threshold 0.100 (Otsu's method, 256 levels): " \
+        "50 of 3000 pixels are ink, the fainter ones are set to 0"
+    assert notes[2] == "cropped to the ink: 5x10 at column 4, row 3 of the " \
         "60x50 picture"
-    assert notes[2] == "scaled 5x10 -> 10x20 (fits 20x20, aspect kept, area " \
+    assert notes[3] == "scaled 5x10 -> 10x20 (fits 20x20, aspect kept, area " \
         "averaging)"
     # By hand: the block becomes a solid 10x20 block of ink 1.0 whose centre
     # of mass is its centre (row 10, column 5); 14 - 10 = 4, 14 - 5 = 9, so
@@ -137,7 +140,7 @@ def test_dark_block_off_centre_is_inverted_scaled_and_centred():
     expected = [[1.0 if 4 <= r < 24 and 9 <= c < 19 else 0.0
                  for c in range(28)] for r in range(28)]
     assert _field(x) == expected
-    assert notes[3].startswith("placed in 28x28 at column 9, row 4: centre "
+    assert notes[4].startswith("placed in 28x28 at column 9, row 4: centre "
                                "of mass at (14.0, 14.0)")
 
 
@@ -153,7 +156,7 @@ def test_light_on_dark_is_kept_and_scaled_by_area():
             picture[r][c] = 1.0
     x, notes = prepare_digit(picture)
     assert notes[0] == "light ink on a dark background (as MNIST): kept"
-    assert notes[2] == "scaled 15x30 -> 10x20 (fits 20x20, aspect kept, area " \
+    assert notes[3] == "scaled 15x30 -> 10x20 (fits 20x20, aspect kept, area " \
         "averaging)"
     top, bottom, left, right = _ink_box(x)
     assert (bottom - top, right - left) == (20, 10)
@@ -205,14 +208,16 @@ def test_centre_of_mass_lands_within_half_a_pixel_of_the_centre():
 
 
 def test_lopsided_digit_keeps_its_ink_inside_the_field():
-    # A "7" with a heavy top bar and a faint thin tail, 37x23: centring its
-    # mass exactly would push the bar's rows above the field's top edge.
+    # A "7" with a heavy top bar and a thin half-strength tail, 37x23:
+    # centring its mass exactly would push the bar's rows above the field's
+    # top edge.  (Ink 0.5: Otsu puts it with the bar.  A tail at 0.2 next
+    # to 95 pixels of full ink would count as background, like noise.)
     picture = [[1.0] * 23 for _ in range(37)]
     for c in range(2, 21):
         for r in range(3, 8):
             picture[r][c] = 0.0
     for step in range(25):
-        picture[8 + step][19 - step * 16 // 25] = 0.8
+        picture[8 + step][19 - step * 16 // 25] = 0.5
     x, notes = prepare_digit(picture)
     top, bottom, left, right = _ink_box(x)
     assert bottom - top == 20
@@ -237,7 +242,7 @@ def test_whole_pipeline_from_a_png_file(tmp_path):
     top, bottom, left, right = _ink_box(x)
     assert (bottom - top, right - left) == (20, 7)
     assert set(x) == {0.0, 1.0}
-    assert notes[2] == "scaled 2x6 -> 7x20 (fits 20x20, aspect kept, area " \
+    assert notes[3] == "scaled 2x6 -> 7x20 (fits 20x20, aspect kept, area " \
         "averaging)"
 
 
@@ -256,3 +261,107 @@ def test_to_pixels_rounds_half_up():
     assert to_pixels([0.0, 1 / 255, 0.5, 254.5 / 255, 1.0]) == [0, 1, 128,
                                                                 255, 255]
     assert encode_png([to_pixels([0.5])])   # displayable as a PNG row
+
+
+# -- noise, big pictures, streaming ---------------------------------------
+
+def _pencil_on_paper(seed=3):
+    """200x200: paper 0.7..1.0 (uniform noise), a pencil stroke 0.15..0.4
+    at columns 90..99, rows 40..159; 8-bit greys."""
+    import random
+    rng = random.Random(seed)
+    rows = []
+    for r in range(200):
+        row = []
+        for c in range(200):
+            if 90 <= c < 100 and 40 <= r < 160:
+                row.append(int(255 * rng.uniform(0.15, 0.4)))
+            else:
+                row.append(int(255 * rng.uniform(0.7, 1.0)))
+        rows.append(row)
+    return rows
+
+
+def test_noisy_pencil_on_paper_is_cropped_to_the_stroke(tmp_path):
+    path = tmp_path / "pencil.png"
+    write_png(str(path), _pencil_on_paper())
+    picture, kind = read_image(str(path))
+    x, notes = prepare_digit(picture)
+    # With the old fixed threshold 0.1 every noisy pixel above it was ink
+    # and the crop was the whole 200x200 page.  After inversion and the
+    # contrast step (border median about 0.15 -> 0, strongest 0.85 -> 1)
+    # paper is at most (0.3 - 0.15) / 0.7 = 0.21 and pencil at least
+    # (0.6 - 0.15) / 0.7 = 0.64; Otsu's split must fall between.
+    assert notes[2].startswith("ink threshold 0.")
+    threshold = float(notes[2].split()[2])
+    assert 0.2 < threshold < 0.64, notes[2]
+    assert notes[2].endswith("1200 of 40000 pixels are ink, the fainter "
+                             "ones are set to 0")
+    assert notes[3] == "cropped to the ink: 10x120 at column 90, row 40 of " \
+        "the 200x200 picture"
+    # The 10x120 stroke fills 2x20 of the 28x28 field, nothing else.
+    top, bottom, left, right = _ink_box(x)
+    assert (bottom - top, right - left) == (20, 2)
+
+
+def test_show_input_prints_the_threshold(tmp_path, capsys):
+    from purenn.cli import main
+    from purenn.network import Network
+    model = str(tmp_path / "model.json")
+    Network([784, 10], seed=1).save(model)
+    path = tmp_path / "pencil.png"
+    write_png(str(path), _pencil_on_paper())
+    assert main(["predict", model, "--image", str(path), "--show-input"]) \
+        == 0
+    out = capsys.readouterr().out
+    assert "  - ink threshold 0." in out
+    assert "  - cropped to the ink: 10x120 at column 90, row 40" in out
+    assert "input x (28x28, shown as round(255 x)):" in out
+
+
+def test_big_pictures_are_box_averaged_as_rows_arrive(monkeypatch):
+    # WORK_SIDE 4 for the test: 9x5 -> factor ceil(9 / 4) = 3 -> 3x2, the
+    # last block row only 2 rows high.  Values 0..44 over maxval 44.
+    monkeypatch.setattr(images, "WORK_SIDE", 4)
+    values = list(range(45))
+    data = b"P5 9 5 44\n" + bytes(values)
+    rows = decode_pgm(data)
+    # Block (0, 0): rows 0-2, columns 0-2: sum of 9r + c = 9 * 9 + 9 = 90,
+    # 9 pixels, so 90 / (44 * 9).  Block (1, 2): rows 3-4, columns 6-8:
+    # sum = 3 * (27 + 36) + 2 * (6 + 7 + 8) = 231, 6 pixels.
+    assert rows[0][0] == 90 / (44 * 9)
+    assert rows[1][2] == 231 / (44 * 6)
+    assert (len(rows), len(rows[0])) == (2, 3)
+
+
+def test_png_twins_give_the_same_working_picture(tmp_path, monkeypatch):
+    # 16-bit against 8-bit, Adam7 against plain, 10x7 shrunk by 3:
+    # the sums are exact ints, so the floats agree to the bit.
+    monkeypatch.setattr(images, "WORK_SIDE", 4)
+    import test_png as t
+    pixels = t._random_pixels(10, 7, 2, 8, seed=4)
+    wide = [[tuple(257 * s for s in p) for p in row] for row in pixels]
+    files = {}
+    for name, data in [("plain", t._encode(pixels, 2, 8)),
+                       ("adam7", t._encode(pixels, 2, 8, interlace=1)),
+                       ("16bit", t._encode(wide, 2, 16, interlace=1))]:
+        path = tmp_path / (name + ".png")
+        path.write_bytes(data)
+        files[name] = read_image(str(path))
+    assert files["plain"][1] == "PNG 10x7 RGB, box-averaged 3x3 to 4x3"
+    assert files["16bit"][1] == "PNG 10x7 RGB 16-bit Adam7, box-averaged " \
+        "3x3 to 4x3"
+    assert files["plain"][0] == files["adam7"][0] == files["16bit"][0]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"P5 2 1 255\n\x00\x00\x00", "needs 2 bytes of pixels, found more"),
+    (b"P2 2 1 255\n0 0 0", "needs 2 values, found more"),
+    (b"P2 9000 1 255\n", "PGM width is 9000, expected 1..8192"),
+    (b"P2 5000 5000 255\n", "5000x5000 pixels is more than the 16777216"),
+    (b"P2 1 1 255\n" + b"1" * 100, "PGM pixel b'1111.*too long"),
+    (b"P2 #" + b"x" * 5000, "header is longer than 4096 bytes"),
+])
+def test_pgm_sizes_and_lengths_are_bounded(data, message):
+    with pytest.raises(ImageError, match=message):
+        decode_pgm(data, source="digit.pgm")

@@ -12,8 +12,11 @@ MNIST's steps on it:
    inverted, so that ink is high as in MNIST.
 2. Contrast: the background level (median of the border) becomes 0 and the
    strongest ink 1, so grey paper or a faint pencil still gives MNIST's range.
-3. Crop to the ink: the smallest box holding every pixel with ink >=
-   ``INK_THRESHOLD``.
+3. Threshold: Otsu's method picks, from the picture's own histogram, the
+   level that best splits it into background and ink (at least
+   ``INK_THRESHOLD``); fainter pixels (paper grain, a photo's noise) become
+   0.  Crop to the ink: the smallest box holding every pixel at or above
+   the threshold.
 4. Scale so the longer side is 20 pixels, keeping the aspect ratio, by area
    averaging: each new pixel is the mean of the source area it covers
    (weighted by overlap), which gives anti-aliased grey edges like MNIST's.
@@ -22,10 +25,11 @@ MNIST's steps on it:
    its ink inside the field (the notes say so).
 
 Pictures are lists of rows of brightness values in [0, 1] (0 black, 1
-white): ``read_image`` returns that for PGM (P2, P5) and PNG (8-bit
-greyscale, greyscale+alpha, RGB, RGBA).  Colour becomes grey with ITU-R
-BT.601 luma (0.299 R + 0.587 G + 0.114 B, as most image libraries do);
-transparent pixels are drawn over white paper.
+white): ``read_image`` returns that for PGM (P2, P5) and every PNG
+(``purenn.io.png``), box-averaged as the rows arrive to at most
+``WORK_SIDE`` pixels a side, so memory stays bounded whatever the file.
+Colour becomes grey with ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B, as
+most image libraries do); transparent pixels are drawn over white paper.
 
 Every sum is a left-to-right loop, so the result has the same bits on every
 supported Python.
@@ -38,18 +42,25 @@ supported Python.
 >>> notes[0]
 'dark ink on a light background: inverted'
 """
+import array
+import io
+import itertools
 import os
-import struct
+import sys
 
 from purenn.io import png
 
-__all__ = ["ImageError", "INK_THRESHOLD", "decode_pgm", "read_pgm",
-           "read_image", "prepare_digit", "to_pixels"]
+__all__ = ["ImageError", "INK_THRESHOLD", "LEVELS", "WORK_SIDE",
+           "decode_pgm", "read_pgm", "read_image", "prepare_digit",
+           "to_pixels"]
 
-# Ink at or above this (after the contrast step, 0..1) counts when cropping.
-# It keeps faint noise and JPEG-like speckle from widening the box; MNIST's
-# own crop went by the ink of binary NIST images, so any small value works.
+# The ink threshold is chosen per picture by Otsu's method over LEVELS
+# histogram bins, but never below INK_THRESHOLD (after the contrast step,
+# 0..1): on a clean drawing (ink and paper only) every split is as good as
+# any other, and the floor keeps faint anti-aliasing and JPEG-like speckle
+# out.  MNIST's own crop went by the ink of binary NIST images.
 INK_THRESHOLD = 0.1
+LEVELS = 256
 
 FIELD = 28   # MNIST's image side
 BOX = 20     # the box the digit is scaled to fit
@@ -59,7 +70,98 @@ class ImageError(ValueError):
     """An image file that cannot be read or holds no digit."""
 
 
+# -- the working picture --------------------------------------------------
+
+# Pictures are box-averaged, as their rows arrive, to at most WORK_SIDE
+# pixels on the longer side: a whole-picture list of Python floats costs
+# about 32 bytes a pixel, and prepare_digit holds two, so 1024 x 1024 keeps
+# predict --image near 100 MB whatever the file's size.  The digit ends up
+# in a 20x20 box, so even a digit a tenth of the picture wide keeps 100
+# working pixels across, five times what the box needs.
+WORK_SIDE = 1024
+
+
+class _Shrinker(object):
+    """Box-average a picture to at most WORK_SIDE a side, row by row.
+
+    ``scale``: the values are ints, brightness times scale.  A working pixel
+    is the mean of a factor x factor block (smaller at the right and bottom
+    edges).  Sums stay ints and each working pixel is one division, so its
+    float is the correctly rounded value of an exact ratio: the order in
+    which rows arrive (Adam7) and the file's bit depth cannot change it.
+    Only the block rows still open are held (all of them for Adam7).
+    """
+
+    def __init__(self, width, height, scale, interlaced=False):
+        factor = -(-max(width, height) // WORK_SIDE)
+        self.factor = factor
+        self.width, self.height = -(-width // factor), -(-height // factor)
+        self._source = (width, height)
+        self._scale = scale
+        self._interlaced = interlaced
+        self._sums = [None] * self.height
+        self.rows = [None] * self.height
+        self._spans = {}
+
+    def _spans_for(self, x0, dx, count):
+        """(block column, first, stop) slices of a row whose ``count``
+        values sit at columns x0, x0 + dx, ..."""
+        key = (x0, dx, count)
+        if key not in self._spans:
+            factor, width = self.factor, self._source[0]
+            spans = []
+            for j in range(self.width):
+                start, stop = j * factor, min((j + 1) * factor, width)
+                first = max(0, -(-(start - x0) // dx))
+                after = min(count, -(-(stop - x0) // dx))
+                if first < after:
+                    spans.append((j, first, after))
+            self._spans[key] = spans
+        return self._spans[key]
+
+    def add(self, y, values, x0=0, dx=1):
+        """Add picture row ``y``'s values at columns x0, x0 + dx, ..."""
+        if self.factor == 1 and not self._interlaced:
+            scale = self._scale
+            self.rows[y] = [value / scale for value in values]
+            return
+        i = y // self.factor
+        sums = self._sums[i]
+        if sums is None:
+            sums = self._sums[i] = [0] * self.width
+        for j, first, after in self._spans_for(x0, dx, len(values)):
+            sums[j] += sum(values[first:after])
+        if not self._interlaced and (y + 1) % self.factor == 0:
+            self._close(i)
+
+    def _close(self, i):
+        factor = self.factor
+        width, height = self._source
+        rows_in = min((i + 1) * factor, height) - i * factor
+        sums, self._sums[i] = self._sums[i], None
+        self.rows[i] = [total / (self._scale * rows_in
+                                 * (min((j + 1) * factor, width) - j * factor))
+                        for j, total in enumerate(sums)]
+
+    def finish(self):
+        """Return the working picture: rows of brightness in [0, 1]."""
+        for i in range(self.height):
+            if self.rows[i] is None:
+                self._close(i)
+        return self.rows
+
+    def describe(self):
+        if self.factor == 1:
+            return ""
+        return ", box-averaged {0}x{0} to {1}x{2}".format(
+            self.factor, self.width, self.height)
+
+
 # -- reading --------------------------------------------------------------
+
+_HEADER_LIMIT = 4096    # a PGM header (with comments) must fit in this
+_PIECE = 1 << 16        # bytes read at a time
+
 
 def _pgm_tokens(data, count, source):
     """Return the first ``count`` header tokens and the offset after them.
@@ -82,15 +184,24 @@ def _pgm_tokens(data, count, source):
         while position < len(data) and data[position:position + 1] not in \
                 b" \t\r\n\x0b\x0c#":
             position += 1
+        if start == position and len(data) == _HEADER_LIMIT:
+            raise ImageError("{}: the PGM header is longer than {} bytes"
+                             .format(source, _HEADER_LIMIT))
         if start == position:
             raise ImageError("{}: the PGM header ends after {} of its 4 "
                              "fields (magic, width, height, maxval)".format(
                                  source, len(tokens)))
         tokens.append(data[start:position])
+    if position >= len(data) == _HEADER_LIMIT:
+        raise ImageError("{}: the PGM header is longer than {} bytes".format(
+            source, _HEADER_LIMIT))
     return tokens, position
 
 
 def _pgm_number(token, source, what, lowest, highest):
+    if len(token) > 20:
+        raise ImageError("{}: PGM {} {!r}... is too long for a number".format(
+            source, what, token[:20]))
     try:
         value = int(token.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
@@ -102,118 +213,177 @@ def _pgm_number(token, source, what, lowest, highest):
     return value
 
 
-def decode_pgm(data, source="<bytes>"):
-    """Decode a PGM image (P2 plain or P5 binary); return brightness rows.
+def _binary_rows(first, stream, size, count):
+    """Yield ``count`` rows of ``size`` bytes from ``first`` then the
+    stream.  If the data ends early, yield the int number of bytes of the
+    last, partial row and stop; if there is more, yield None at the end."""
+    buffer = bytearray(first)
+    offset = 0
+    for _ in range(count):
+        while len(buffer) - offset < size:
+            del buffer[:offset]
+            offset = 0
+            more = stream.read(max(_PIECE, size))
+            if not more:
+                yield len(buffer)
+                return
+            buffer += more
+        yield bytes(buffer[offset:offset + size])
+        offset += size
+    if len(buffer) > offset or stream.read(1):
+        yield None
 
-    Returns a list of rows of floats value/maxval in [0, 1] (0 black).
-    Raises ImageError for a bad header, a value above maxval or too little
-    (or, for P5, too much) pixel data.
 
-    >>> decode_pgm(b"P2\\n# a comment\\n2 1\\n4\\n0 4\\n")
-    [[0.0, 1.0]]
-    """
-    data = bytes(data)
-    if data[:2] not in (b"P2", b"P5"):
+def _words(first, stream, source):
+    """Yield the whitespace-separated words of ``first`` then the stream,
+    reading a piece at a time."""
+    pending = first
+    while True:
+        more = stream.read(_PIECE)
+        words = (pending + more).split()
+        if more and words and not (pending + more)[-1:].isspace():
+            pending = words.pop()       # may continue in the next piece
+            if len(pending) > 20:
+                _pgm_number(pending, source, "pixel", 0, 65535)
+        else:
+            pending = b""
+        for word in words:
+            yield word
+        if not more:
+            return
+
+
+def _read_pgm(stream, source):
+    """Read a PGM (P2 or P5) from a stream; return (working rows,
+    description)."""
+    head = stream.read(_HEADER_LIMIT)
+    if head[:2] not in (b"P2", b"P5"):
         raise ImageError("{}: not a PGM file (starts with {!r}, expected P2 "
-                         "or P5)".format(source, data[:2]))
-    (magic, width, height, maxval), position = _pgm_tokens(data, 4, source)
+                         "or P5)".format(source, head[:2]))
+    (magic, width, height, maxval), position = _pgm_tokens(head, 4, source)
     if magic not in (b"P2", b"P5"):
         raise ImageError("{}: PGM magic {!r}, expected P2 or P5".format(
-            source, magic))
-    width = _pgm_number(width, source, "width", 1, png.MAX_PIXELS)
-    height = _pgm_number(height, source, "height", 1, png.MAX_PIXELS)
+            source, magic[:20]))
+    width = _pgm_number(width, source, "width", 1, png.MAX_SIDE)
+    height = _pgm_number(height, source, "height", 1, png.MAX_SIDE)
     maxval = _pgm_number(maxval, source, "maxval", 1, 65535)
     if width * height > png.MAX_PIXELS:
         raise ImageError("{}: {}x{} pixels is more than the {} accepted"
                          .format(source, width, height, png.MAX_PIXELS))
-    count = width * height
+    shrinker = _Shrinker(width, height, maxval)
+    kind = magic.decode("ascii")
     if magic == b"P5":
         # One whitespace byte separates the header from the raster; samples
         # are 1 byte, or 2 bytes big-endian when maxval > 255.
-        position += 1
         size = 1 if maxval < 256 else 2
-        raster = data[position:]
-        if len(raster) != count * size:
-            raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
-                             "pixels, found {}".format(
-                                 source, width, height, maxval, count * size,
-                                 len(raster)))
-        if size == 1:
-            values = list(raster)
-        else:
-            values = list(struct.unpack(">{}H".format(count), raster))
+        needed = width * height * size
+        y = 0
+        for line in _binary_rows(head[position + 1:], stream, width * size,
+                                 height):
+            if line is None:
+                raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
+                                 "pixels, found more".format(
+                                     source, width, height, maxval, needed))
+            if isinstance(line, int):
+                raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
+                                 "pixels, found {}".format(
+                                     source, width, height, maxval, needed,
+                                     y * width * size + line))
+            if size == 1:
+                values = line
+            else:
+                values = array.array("H")
+                values.frombytes(line)
+                if sys.byteorder == "little":
+                    values.byteswap()
+            _check_maxval(values, y * width, maxval, source)
+            shrinker.add(y, values)
+            y += 1
     else:
-        words = data[position:].split()
-        if len(words) != count:
-            raise ImageError("{}: P2 {}x{} needs {} values, found {}".format(
-                source, width, height, count, len(words)))
-        values = [_pgm_number(word, source, "pixel", 0, 65535)
-                  for word in words]
-    for index, value in enumerate(values):
-        if value > maxval:
-            raise ImageError("{}: pixel {} is {}, above maxval {}".format(
-                source, index, value, maxval))
-    return [[value / maxval for value in values[row * width:
-                                                 (row + 1) * width]]
-            for row in range(height)]
+        words = _words(head[position:], stream, source)
+        for y in range(height):
+            values = [_pgm_number(word, source, "pixel", 0, 65535)
+                      for word in itertools.islice(words, width)]
+            if len(values) < width:
+                raise ImageError("{}: P2 {}x{} needs {} values, found {}"
+                                 .format(source, width, height,
+                                         width * height,
+                                         y * width + len(values)))
+            _check_maxval(values, y * width, maxval, source)
+            shrinker.add(y, values)
+        if next(words, None) is not None:
+            raise ImageError("{}: P2 {}x{} needs {} values, found more"
+                             .format(source, width, height, width * height))
+    return shrinker.finish(), "PGM {} {}x{}{}".format(
+        kind, width, height, shrinker.describe())
+
+
+def _check_maxval(values, start, maxval, source):
+    top = max(values)
+    if top > maxval:
+        raise ImageError("{}: pixel {} is {}, above maxval {}".format(
+            source, start + list(values).index(top), top, maxval))
+
+
+def decode_pgm(data, source="<bytes>"):
+    """Decode a PGM image (P2 plain or P5 binary); return brightness rows.
+
+    Returns a list of rows of floats value/maxval in [0, 1] (0 black),
+    box-averaged to at most WORK_SIDE a side.  Raises ImageError for a bad
+    header, a value above maxval, too little or too much pixel data, or a
+    size above png.MAX_SIDE / png.MAX_PIXELS.
+
+    >>> decode_pgm(b"P2\\n# a comment\\n2 1\\n4\\n0 4\\n")
+    [[0.0, 1.0]]
+    """
+    return _read_pgm(io.BytesIO(bytes(data)), source)[0]
 
 
 def read_pgm(path):
     """Read the PGM file at ``path``; return brightness rows (decode_pgm)."""
     path = os.fspath(path)
     with open(path, "rb") as stream:
-        return decode_pgm(stream.read(), source=path)
+        return _read_pgm(stream, path)[0]
 
 
-def _luma(r, g, b):
-    # ITU-R BT.601, the weights PIL's convert("L") uses.
-    return (0.299 * r + 0.587 * g + 0.114 * b) / 255
-
-
-def _png_brightness(image):
-    """Return a PngImage as brightness rows, transparency over white."""
-    rows = []
-    for row in image.rows:
-        out = []
-        for pixel in row:
-            if image.mode == "L":
-                value, alpha = pixel / 255, 255
-            elif image.mode == "LA":
-                value, alpha = pixel[0] / 255, pixel[1]
-            else:
-                value = _luma(pixel[0], pixel[1], pixel[2])
-                alpha = pixel[3] if image.mode == "RGBA" else 255
-            if alpha != 255:
-                opacity = alpha / 255
-                value = value * opacity + (1.0 - opacity)
-            out.append(value)
-        rows.append(out)
-    return rows
+def _read_png(stream, source):
+    reader = png.PngReader(stream, source)
+    shrinker = _Shrinker(reader.width, reader.height, reader.grey_scale(),
+                         reader.interlaced)
+    for y, x0, dx, values in reader.grey_rows():
+        shrinker.add(y, values, x0, dx)
+    description = "PNG {}x{} {}".format(reader.width, reader.height,
+                                        reader.mode)
+    if reader.depth != 8:
+        description += " {}-bit".format(reader.depth)
+    if reader.transparency is not None:
+        description += " tRNS"
+    if reader.interlaced:
+        description += " Adam7"
+    return shrinker.finish(), description + shrinker.describe()
 
 
 def read_image(path):
     """Read a PGM (P2, P5) or PNG file; return ``(rows, description)``.
 
-    ``rows`` are brightness values in [0, 1] (0 black); ``description``
-    says what the file was, e.g. ``"PNG 640x480 RGBA"``.  The format is told
-    by the file's first bytes, not its name.  Raises ImageError / PngError
+    ``rows`` are brightness values in [0, 1] (0 black), box-averaged to at
+    most WORK_SIDE a side as the file is read; ``description`` says what
+    the file was, e.g. ``"PNG 640x480 RGBA"``.  The format is told by the
+    file's first bytes, not its name.  Raises ImageError / PngError
     (ValueErrors) naming the file and the formats supported.
     """
     path = os.fspath(path)
     with open(path, "rb") as stream:
-        data = stream.read()
-    if data[:8] == png.PNG_SIGNATURE:
-        image = png.decode_png(data, source=path)
-        return (_png_brightness(image), "PNG {}x{} {}".format(
-            image.width, image.height, image.mode))
-    if data[:2] in (b"P2", b"P5"):
-        rows = decode_pgm(data, source=path)
-        return rows, "PGM {} {}x{}".format(data[:2].decode("ascii"),
-                                            len(rows[0]), len(rows))
+        start = stream.read(8)
+        stream.seek(0)
+        if start == png.PNG_SIGNATURE:
+            return _read_png(stream, path)
+        if start[:2] in (b"P2", b"P5"):
+            return _read_pgm(stream, path)
     raise ImageError("{}: not a PNG or PGM file (starts with {!r}); "
-                     "supported: PGM P2/P5 and PNG (8-bit greyscale, "
-                     "greyscale+alpha, RGB, RGBA, non-interlaced)".format(
-                         path, data[:8]))
+                     "supported: PGM P2/P5 and PNG (greyscale, RGB, palette, "
+                     "with or without alpha, 1 to 16 bits, plain or Adam7)"
+                     .format(path, start))
 
 
 # -- preparing like MNIST -------------------------------------------------
@@ -288,6 +458,44 @@ def _centre_of_mass(rows):
     return weighted_row / mass, weighted_col / mass
 
 
+def _otsu(ink):
+    """Return the ink threshold Otsu's method picks for ``ink`` (rows of
+    values in [0, 1]).
+
+    Otsu (1979): sort the pixels into LEVELS bins and choose the split
+    into background (bins 0..k) and ink (bins k+1..) that maximises the
+    between-class variance w0 * w1 * (mean0 - mean1)**2, i.e. that makes the
+    two classes most distinct.  The first best k wins; the threshold is the
+    border between bins k and k+1, (k + 1) / LEVELS.
+    """
+    histogram = [0] * LEVELS
+    top = LEVELS - 1
+    for row in ink:
+        for value in row:
+            histogram[min(top, int(value * LEVELS))] += 1
+    count = 0
+    total = 0
+    for level, n in enumerate(histogram):
+        count += n
+        total += level * n
+    best, best_k = -1.0, 0
+    below = below_sum = 0
+    for k in range(top):
+        below += histogram[k]
+        below_sum += k * histogram[k]
+        above = count - below
+        if below == 0 or above == 0:
+            continue
+        # count**2 * between-class variance, exactly in ints:
+        # (below_sum * above - (total - below_sum) * below)**2 / (below *
+        # above); ints keep it the same on every Python.
+        spread = below_sum * above - (total - below_sum) * below
+        variance = spread * spread / (below * above)
+        if variance > best:
+            best, best_k = variance, k
+    return (best_k + 1) / LEVELS
+
+
 def prepare_digit(rows):
     """Prepare a drawing like MNIST; return ``(x, notes)``.
 
@@ -307,32 +515,51 @@ def prepare_digit(rows):
     notes = []
 
     border = _border(rows)
-    if _total(border) / len(border) > 0.5:
-        ink = [[1.0 - value for value in row] for row in rows]
+    invert = _total(border) / len(border) > 0.5
+    if invert:
+        border = [1.0 - value for value in border]
+        strongest = 1.0 - min(min(row) for row in rows)
         notes.append("dark ink on a light background: inverted")
     else:
-        ink = [list(row) for row in rows]
+        strongest = max(max(row) for row in rows)
         notes.append("light ink on a dark background (as MNIST): kept")
 
-    background = _median(_border(ink))
-    strongest = max(max(row) for row in ink)
+    background = _median(border)
     if strongest - background < INK_THRESHOLD:
         raise ImageError("no digit found: the picture is blank (ink "
                          "{:.2f} against background {:.2f})".format(
                              strongest, background))
     span = strongest - background
-    ink = [[max(0.0, value - background) / span for value in row]
-           for row in ink]
+    # One pass, one copy: ink high, background 0, strongest ink 1.
+    if invert:
+        ink = [[max(0.0, (1.0 - value) - background) / span
+                for value in row] for row in rows]
+    else:
+        ink = [[max(0.0, value - background) / span for value in row]
+               for row in rows]
     if background != 0.0 or strongest != 1.0:
         notes.append("contrast stretched: background {:.2f} -> 0, strongest "
                      "ink {:.2f} -> 1".format(background, strongest))
 
-    inked = [(r, c) for r in range(height) for c in range(width)
-             if ink[r][c] >= INK_THRESHOLD]
-    top = min(r for r, _ in inked)
-    bottom = max(r for r, _ in inked) + 1
-    left = min(c for _, c in inked)
-    right = max(c for _, c in inked) + 1
+    # Noise (paper grain, a photo's speckle) must not count as ink: the
+    # threshold comes from the picture itself, never below INK_THRESHOLD.
+    threshold = max(_otsu(ink), INK_THRESHOLD)
+    top = left = None
+    inked = 0
+    for r, row in enumerate(ink):
+        columns = [c for c, value in enumerate(row) if value >= threshold]
+        if len(columns) < width:
+            row[:] = [value if value >= threshold else 0.0 for value in row]
+        if columns:
+            inked += len(columns)
+            if top is None:
+                top, left, right = r, columns[0], columns[-1] + 1
+            left = min(left, columns[0])
+            right = max(right, columns[-1] + 1)
+            bottom = r + 1
+    notes.append("ink threshold {:.3f} (Otsu's method, {} levels): {} of "
+                 "{} pixels are ink, the fainter ones are set to 0".format(
+                     threshold, LEVELS, inked, width * height))
     ink = [row[left:right] for row in ink[top:bottom]]
     box_height, box_width = bottom - top, right - left
     notes.append("cropped to the ink: {}x{} at column {}, row {} of the "

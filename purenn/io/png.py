@@ -13,30 +13,50 @@ The writer makes 8-bit greyscale (``mode="L"``, colour type 0) or 8-bit RGB
 (``mode="RGB"``, colour type 2) images, non-interlaced, every row with filter
 type 0 (None): the simplest valid file, and the same bytes on every Python.
 
-The reader decodes what a drawing program saves: 8-bit greyscale (``L``),
-greyscale with alpha (``LA``), RGB and RGBA, non-interlaced, with any of the
-five filter types per row.  Anything else (palettes, 1/2/4/16-bit samples,
-Adam7 interlacing) raises PngError saying what is supported.
+The reader takes every PNG a drawing program saves: colour types 0
+(greyscale), 2 (RGB), 3 (palette, with ``tRNS`` alpha), 4 (greyscale with
+alpha) and 6 (RGBA), at every bit depth the specification allows for the type
+(1, 2, 4, 8, 16 for greyscale; 1, 2, 4, 8 for palette; 8, 16 for the rest),
+plain or Adam7-interlaced, with any of the five filter types per row.
 
-A picture is a list of rows, top row first; a row is a list of pixels, left
-first; a pixel is an int 0..255 (``L``) or a tuple of ints (``(r, g, b)`` for
-``RGB``, ``(v, alpha)`` for ``LA``, ``(r, g, b, alpha)`` for ``RGBA``).
+Memory is bounded by design: ``PngReader`` reads the file chunk by chunk in
+pieces of at most 64 KiB, inflates with ``max_length`` (never an unbounded
+``flush()``), and unfilters one row at a time, keeping only the row above.
+It refuses a stream that inflates to more bytes than the header's size needs
+as soon as it does, so a zlib bomb costs no more than one piece.  The largest
+picture accepted is ``MAX_SIDE`` pixels a side and ``MAX_PIXELS`` in all.
+
+``decode_png``/``read_png`` build the whole picture as lists, for small
+pictures and tests: a picture is a list of rows, top row first; a row is a
+list of pixels, left first; a pixel is an int (``L``) or a tuple of ints
+(``(v, alpha)`` for ``LA``, ``(r, g, b)`` for ``RGB``, ``(r, g, b, alpha)``
+for ``RGBA``), at the file's bit depth (0..2**depth - 1).  Palette images
+come out as ``RGB`` (``RGBA`` with ``tRNS``), and a ``tRNS`` colour key on
+greyscale or RGB adds an alpha channel (0 for the key colour).
+``PngReader.grey_rows`` streams greyscale instead, for ``purenn.io.images``.
 
 >>> data = encode_png([[0, 255], [255, 0]])
 >>> data[:8] == PNG_SIGNATURE
 True
 >>> decode_png(data)
-PngImage(width=2, height=2, mode='L', rows=[[0, 255], [255, 0]])
+PngImage(width=2, height=2, mode='L', depth=8, rows=[[0, 255], [255, 0]])
 """
+import array
 import collections
+import io
+import itertools
+import operator
 import os
 import struct
+import sys
 import zlib
 
 from purenn.io.fileio import atomic_write
+from purenn.io.pngchunks import (_PIECE, _UNPACK, PngError, _chunks,
+                                 _unfilter)
 
-__all__ = ["PNG_SIGNATURE", "PngError", "PngImage", "encode_png", "write_png",
-           "decode_png", "read_png"]
+__all__ = ["PNG_SIGNATURE", "MAX_SIDE", "MAX_PIXELS", "PngError", "PngImage",
+           "PngReader", "encode_png", "write_png", "decode_png", "read_png"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -125,194 +145,410 @@ def write_png(path, rows, mode="L"):
 
 # -- reading --------------------------------------------------------------
 
-class PngError(ValueError):
-    """Bytes that are not a PNG file this reader supports; the message names
-    the source, what was found and what is supported."""
-
-
-PngImage = collections.namedtuple("PngImage", "width height mode rows")
+PngImage = collections.namedtuple("PngImage", "width height mode depth rows")
 PngImage.__doc__ = """A decoded PNG: ``rows`` as encode_png takes them
-(ints for ``L``, tuples for ``LA``, ``RGB``, ``RGBA``)."""
+(ints for ``L``, tuples for ``LA``, ``RGB``, ``RGBA``), samples
+0..2**depth - 1."""
 
-# Colour type -> (mode, samples per pixel), for 8-bit samples (spec 11.2.2).
-_READ_MODES = {0: ("L", 1), 4: ("LA", 2), 2: ("RGB", 3), 6: ("RGBA", 4)}
-_SUPPORTED = ("8-bit greyscale, greyscale+alpha, RGB or RGBA, "
-              "non-interlaced")
+# The largest picture accepted.  2**24 pixels (16.7 million) holds a 4096 x
+# 4096 scan and an 8K UHD screenshot (7680 x 2160); a side of 8192 keeps one
+# row of 16-bit RGBA at 64 KiB.  Memory does not grow with the size (rows
+# stream), but time does: pure Python unfilters about a million bytes a
+# second, so this is also the bound on how long a hostile header can make
+# ``predict --image`` run (see docs/images.md for the measurements).
+MAX_SIDE = 8192
+MAX_PIXELS = 2 ** 24
 
-# The largest picture decode_png accepts: 2**26 pixels (an 8192 x 8192
-# photo), so that a damaged header never asks for gigabytes.
-MAX_PIXELS = 2 ** 26
+# Colour type -> (mode, samples per pixel, bit depths allowed), spec 11.2.2.
+_COLOUR_TYPES = {0: ("L", 1, (1, 2, 4, 8, 16)), 2: ("RGB", 3, (8, 16)),
+                 3: ("P", 1, (1, 2, 4, 8)), 4: ("LA", 2, (8, 16)),
+                 6: ("RGBA", 4, (8, 16))}
+
+# Adam7 (spec 8.2): (first column, first row, column step, row step) of the
+# seven passes, in the order they are stored.
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4),
+          (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+# ITU-R BT.601 luma as integers over 1000 (the weights most image libraries
+# use for colour to grey): integer sums keep grey values exact rationals,
+# so a 16-bit file and its 8-bit twin give the same floats in the end.
+_LUMA = (299, 587, 114)
+_LUMA_TOTAL = 1000
 
 
-def _paeth(left, up, up_left):
-    """The Paeth predictor (PNG spec 9.4): the neighbour nearest to
-    left + up - up_left, ties broken in the order left, up, up-left."""
-    estimate = left + up - up_left
-    to_left = abs(estimate - left)
-    to_up = abs(estimate - up)
-    to_up_left = abs(estimate - up_left)
-    if to_left <= to_up and to_left <= to_up_left:
-        return left
-    if to_up <= to_up_left:
-        return up
-    return up_left
+class PngReader(object):
+    """Read a PNG from a binary stream, row by row.
 
+    The constructor reads the chunks up to the first ``IDAT`` and checks the
+    header; ``rows()`` (or ``grey_rows()``) then streams the pixels.  Only
+    one row and one 64 KiB piece of the file and of the inflated data are
+    held at a time, whatever the file says.  Every error is a PngError
+    naming ``source``.
 
-def _unfilter(raw, height, stride, bpp, source):
-    """Undo the per-row filters (spec 9.2); return the pixel bytes."""
-    out = bytearray(height * stride)
-    previous = bytearray(stride)  # the row above the first row is all zero
-    position = 0
-    for row_index in range(height):
-        kind = raw[position]
-        line = bytearray(raw[position + 1:position + 1 + stride])
-        position += 1 + stride
-        if kind == 0:  # None
-            pass
-        elif kind == 1:  # Sub: + the byte bpp to the left
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 0xFF
-        elif kind == 2:  # Up: + the byte above
-            for i in range(stride):
-                line[i] = (line[i] + previous[i]) & 0xFF
-        elif kind == 3:  # Average: + floor((left + above) / 2)
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 0xFF
-        elif kind == 4:  # Paeth
-            for i in range(stride):
-                if i >= bpp:
-                    left, up_left = line[i - bpp], previous[i - bpp]
-                else:
-                    left = up_left = 0
-                line[i] = (line[i] + _paeth(left, previous[i], up_left)) \
-                    & 0xFF
+    Attributes: ``width``, ``height``, ``depth`` (bits per sample),
+    ``colour_type``, ``mode`` (``"L"``, ``"LA"``, ``"RGB"``, ``"RGBA"`` or
+    ``"P"`` for palette), ``interlaced`` (Adam7), ``palette`` (list of
+    ``(r, g, b)`` or None), ``transparency`` (the ``tRNS`` data: a tuple of
+    alphas for palette images, the key colour's samples otherwise, or None).
+
+    >>> reader = PngReader(io.BytesIO(encode_png([[0, 255]])))
+    >>> reader.width, reader.height, reader.mode, reader.depth
+    (2, 1, 'L', 8)
+    >>> [(y, x0, dx, list(channels[0])) for y, x0, dx, channels
+    ...  in reader.rows()]
+    [(0, 0, 1, [0, 255])]
+    """
+
+    def __init__(self, stream, source="<stream>"):
+        self.source = source
+        signature = stream.read(len(PNG_SIGNATURE))
+        if signature != PNG_SIGNATURE:
+            raise PngError("{}: not a PNG file (the first 8 bytes are {!r}, "
+                           "expected {!r})".format(source, signature,
+                                                   PNG_SIGNATURE))
+        self._chunks = _chunks(stream, source)
+        self.palette = self.transparency = None
+        header = None
+        for kind, length, position, piece, last in self._chunks:
+            if header is None and kind != b"IHDR":
+                raise PngError("{}: the first chunk is {!r}, expected IHDR"
+                               .format(source, kind.decode("latin-1")))
+            if kind == b"IDAT":
+                self._first_piece = (piece, last)
+                break
+            if kind in (b"IHDR", b"PLTE", b"tRNS") and length > 3 * 256:
+                raise PngError("{}: {} chunk of {} bytes, expected at most "
+                               "768".format(source, kind.decode("latin-1"),
+                                            length))
+            if not last:
+                continue    # an ancillary chunk too big for one piece
+            if kind == b"IHDR":
+                if header is not None:
+                    raise PngError("{}: a second IHDR chunk".format(source))
+                header = self._read_header(piece)
+            elif kind == b"PLTE":
+                self._read_palette(piece)
+            elif kind == b"tRNS":
+                self._read_transparency(piece)
+            elif kind == b"IEND":
+                raise PngError("{}: no IDAT chunk (no pixel data)".format(
+                    source))
+            elif kind[:1].isupper():
+                # An unknown critical chunk (upper-case first letter)
+                # changes how the image must be read: refuse, don't guess.
+                raise PngError("{}: unknown critical chunk {!r}".format(
+                    source, kind.decode("latin-1")))
         else:
-            raise PngError("{}: row {} has filter type {}, expected 0..4"
-                           .format(source, row_index, kind))
-        out[row_index * stride:(row_index + 1) * stride] = line
-        previous = line
-    return bytes(out)
+            if header is None:
+                raise PngError("{}: no IHDR chunk".format(source))
+            raise PngError("{}: no IDAT chunk (no pixel data)".format(source))
+        if self.colour_type == 3 and self.palette is None:
+            raise PngError("{}: a palette image (colour type 3) without a "
+                           "PLTE chunk".format(source))
+        self._plan_rows()
+
+    def _read_header(self, body):
+        source = self.source
+        if len(body) != 13:
+            raise PngError("{}: IHDR has {} bytes, expected 13".format(
+                source, len(body)))
+        (width, height, depth, colour_type, compression, filtering,
+         interlace) = struct.unpack(">IIBBBBB", body)
+        if colour_type not in _COLOUR_TYPES or \
+                depth not in _COLOUR_TYPES[colour_type][2]:
+            raise PngError(
+                "{}: colour type {} at bit depth {} is not valid PNG; PNG "
+                "allows greyscale (0) at 1/2/4/8/16 bits, RGB (2) at 8/16, "
+                "palette (3) at 1/2/4/8, greyscale+alpha (4) and RGBA (6) at "
+                "8/16".format(source, colour_type, depth))
+        if compression != 0 or filtering != 0 or interlace not in (0, 1):
+            raise PngError("{}: compression method {}, filter method {}, "
+                           "interlace method {}; expected 0, 0 and 0 or 1 "
+                           "(Adam7)".format(source, compression, filtering,
+                                            interlace))
+        if width == 0 or height == 0:
+            raise PngError("{}: size {}x{}, expected at least 1x1".format(
+                source, width, height))
+        if width > MAX_SIDE or height > MAX_SIDE or \
+                width * height > MAX_PIXELS:
+            raise PngError("{}: {}x{} pixels is larger than this reader "
+                           "accepts (at most {} a side and {} in all)".format(
+                               source, width, height, MAX_SIDE, MAX_PIXELS))
+        self.width, self.height, self.depth = width, height, depth
+        self.colour_type, self.interlaced = colour_type, interlace == 1
+        self.mode, self._samples, _ = _COLOUR_TYPES[colour_type]
+        return body
+
+    def _read_palette(self, body):
+        if len(body) % 3 or not body:
+            raise PngError("{}: PLTE has {} bytes, expected 3 per entry, 1 to "
+                           "256 entries".format(self.source, len(body)))
+        if self.colour_type == 3:   # for RGB it is only a display hint
+            self.palette = [tuple(body[i:i + 3])
+                            for i in range(0, len(body), 3)]
+
+    def _read_transparency(self, body):
+        colour_type = self.colour_type
+        if colour_type == 3:
+            if self.palette is None or len(body) > len(self.palette):
+                raise PngError("{}: tRNS has {} alphas, expected at most one "
+                               "per PLTE entry, after PLTE".format(
+                                   self.source, len(body)))
+            self.transparency = tuple(body)
+        elif colour_type in (0, 2):
+            expected = 2 if colour_type == 0 else 6
+            if len(body) != expected:
+                raise PngError("{}: tRNS has {} bytes, expected {} for colour "
+                               "type {}".format(self.source, len(body),
+                                                expected, colour_type))
+            self.transparency = struct.unpack(
+                ">{}H".format(expected // 2), body)
+        # Types 4 and 6 carry full alpha; a tRNS there is ignored.
+
+    def _plan_rows(self):
+        """List the rows in file order as (pass, y, x0, dx, width), and the
+        number of bytes they inflate to (one filter byte per row)."""
+        bits = self._samples * self.depth
+        self._bpp = max(1, bits // 8)
+        passes = _ADAM7 if self.interlaced else ((0, 0, 1, 1),)
+        self._passes = []
+        size = 0
+        for x0, y0, dx, dy in passes:
+            width = (self.width - x0 + dx - 1) // dx
+            height = (self.height - y0 + dy - 1) // dy
+            if width > 0 and height > 0:
+                stride = (width * bits + 7) // 8
+                self._passes.append((x0, y0, dx, dy, width, height, stride))
+                size += height * (1 + stride)
+        self._raw_size = size
+
+    def _row_layout(self):
+        """Yield (new pass?, y, x0, dx, width, stride) for each stored row."""
+        for x0, y0, dx, dy, width, height, stride in self._passes:
+            for r in range(height):
+                yield r == 0, y0 + r * dy, x0, dx, width, stride
+
+    def _idat_pieces(self):
+        """Yield the IDAT data pieces; then read the file to IEND."""
+        piece, last = self._first_piece
+        yield piece
+        for kind, length, position, piece, last in self._chunks:
+            if kind != b"IDAT":
+                break
+            yield piece
+        else:
+            raise PngError("{}: no IEND chunk (truncated file?)".format(
+                self.source))
+        while True:
+            if last and kind == b"IEND":
+                return
+            if kind == b"IDAT":
+                raise PngError("{}: IDAT chunks are not consecutive (another "
+                               "at byte {})".format(self.source, position))
+            if last and kind[:1].isupper() and kind != b"PLTE":
+                raise PngError("{}: unknown critical chunk {!r}".format(
+                    self.source, kind.decode("latin-1")))
+            try:
+                kind, length, position, piece, last = next(self._chunks)
+            except StopIteration:
+                raise PngError("{}: no IEND chunk (truncated file?)".format(
+                    self.source))
+
+    def rows(self):
+        """Yield ``(y, x0, dx, channels)`` for each stored row, in file order.
+
+        The row's pixels are at columns x0, x0 + dx, ... of picture row y
+        (x0 = 0, dx = 1 unless Adam7).  ``channels`` holds one sequence of
+        samples per channel (a palette image has one, of indices).
+        """
+        source, expected, bpp = self.source, self._raw_size, self._bpp
+        inflater = zlib.decompressobj()
+        layout = self._row_layout()
+        row = next(layout)
+        pending = bytearray()
+        produced = 0
+        for data in self._idat_pieces():
+            while data and not inflater.eof:
+                try:
+                    # max_length: at most one piece of output per call, the
+                    # rest of the input waits in unconsumed_tail.
+                    out = inflater.decompress(data, _PIECE)
+                except zlib.error as exc:
+                    raise PngError("{}: the IDAT data is not a valid zlib "
+                                   "stream ({})".format(source, exc))
+                data = inflater.unconsumed_tail
+                produced += len(out)
+                if produced > expected:
+                    raise PngError(self._size_message(
+                        "{}+".format(expected + 1)))
+                pending += out
+                offset = 0
+                while row is not None and \
+                        len(pending) - offset > row[5]:
+                    new_pass, y, x0, dx, width, stride = row
+                    if new_pass:
+                        previous = bytearray(stride)
+                    kind = pending[offset]
+                    line = pending[offset + 1:offset + 1 + stride]
+                    offset += 1 + stride
+                    if kind > 4:
+                        raise PngError("{}: row {} has filter type {}, "
+                                       "expected 0..4".format(source, y, kind))
+                    if kind:
+                        _unfilter(kind, line, previous, bpp)
+                    previous = line
+                    yield y, x0, dx, self._channels(line, width)
+                    row = next(layout, None)
+                del pending[:offset]
+        if produced < expected:
+            raise PngError(self._size_message(produced))
+
+    def _size_message(self, found):
+        return "{}: the IDAT data holds {} bytes, expected {} for {}x{} {} " \
+            "at {} bits{}".format(self.source, found, self._raw_size,
+                                  self.width, self.height, self.mode,
+                                  self.depth,
+                                  ", interlaced" if self.interlaced else "")
+
+    def _channels(self, line, width):
+        """Split an unfiltered row into per-channel sample sequences."""
+        depth = self.depth
+        if depth == 8:
+            samples = bytes(line)
+        elif depth == 16:
+            samples = array.array("H")
+            samples.frombytes(bytes(line))
+            if sys.byteorder == "little":
+                samples.byteswap()     # PNG samples are big-endian
+        else:
+            samples = b"".join(map(_UNPACK[depth].__getitem__,
+                                   line))[:width]
+        count = self._samples
+        if self.colour_type == 3 and max(samples) >= len(self.palette):
+            raise PngError("{}: a pixel uses palette entry {}, the palette "
+                           "has {} entries".format(self.source, max(samples),
+                                                   len(self.palette)))
+        if count == 1:
+            return [samples]
+        return [samples[c::count] for c in range(count)]
+
+    # -- the two views of a row: pixels (decode_png) and grey (images) ----
+
+    def _maxval(self):
+        return 255 if self.colour_type == 3 else (1 << self.depth) - 1
+
+    def pixels(self, channels):
+        """Return a row from rows() as a list of pixels in decode_png's
+        form: palettes looked up, a tRNS colour key as an alpha channel."""
+        key = self.transparency
+        if self.colour_type == 3:
+            table = self.palette
+            if key is not None:
+                alphas = key + (255,) * (len(table) - len(key))
+                table = [colour + (alpha,)
+                         for colour, alpha in zip(table, alphas)]
+            return list(map(table.__getitem__, channels[0]))
+        if key is not None:
+            opaque = self._maxval()
+            samples = list(zip(*channels))
+            return [pixel + ((0,) if pixel == key else (opaque,))
+                    for pixel in samples]
+        if len(channels) == 1:
+            return list(channels[0])
+        return list(zip(*channels))
+
+    def grey_scale(self):
+        """Return the denominator of grey_rows' values: value / scale is
+        brightness in [0, 1], 0 black."""
+        scale = self._maxval()
+        if self.colour_type in (2, 3, 6):
+            scale *= _LUMA_TOTAL
+        if self.colour_type in (4, 6) or \
+                (self.colour_type == 3 and self.transparency is not None):
+            scale *= self._maxval()
+        return scale
+
+    def grey_rows(self):
+        """Yield ``(y, x0, dx, values)`` like rows(), one int per pixel:
+        brightness times grey_scale(), exact.
+
+        Colour becomes grey with ITU-R BT.601 luma (299 R + 587 G + 114 B,
+        over 1000); a transparent pixel is drawn over white paper:
+        grey * alpha + white * (max - alpha).  Everything stays an integer,
+        so the same picture at another depth or layout gives the same
+        ratios.
+        """
+        add, mul = operator.add, operator.mul
+        repeat = itertools.repeat
+        maxval, colour_type = self._maxval(), self.colour_type
+        key = self.transparency
+        table = None
+        if colour_type == 3:
+            alphas = (key or ()) + (255,) * (len(self.palette) - len(key or ()))
+            table = []
+            for colour, alpha in zip(self.palette, alphas):
+                luma = sum(map(mul, colour, _LUMA))
+                if key is not None:
+                    luma = luma * alpha + maxval * _LUMA_TOTAL * (255 - alpha)
+                table.append(luma)
+        for y, x0, dx, channels in self.rows():
+            if table is not None:
+                yield y, x0, dx, list(map(table.__getitem__, channels[0]))
+                continue
+            if colour_type in (2, 6):
+                grey = list(map(add, map(add,
+                                         map(mul, channels[0], repeat(299)),
+                                         map(mul, channels[1], repeat(587))),
+                                map(mul, channels[2], repeat(114))))
+                white = maxval * _LUMA_TOTAL
+            else:
+                grey = channels[0]
+                white = maxval
+            if colour_type in (4, 6):
+                alpha = channels[-1]
+                # grey * alpha + white * (maxval - alpha)
+                grey = list(map(add, map(mul, grey, alpha),
+                                map(mul, repeat(white),
+                                    map(operator.sub, repeat(maxval),
+                                        alpha))))
+            elif key is not None:
+                if colour_type == 0:
+                    grey = [white if value == key[0] else value
+                            for value in grey]
+                else:
+                    grey = [white if pixel == key else value
+                            for pixel, value in zip(zip(*channels), grey)]
+            yield y, x0, dx, grey
 
 
-def _chunks(data, source):
-    """Yield (type, data) for each chunk after the signature, checking CRCs."""
-    position = len(PNG_SIGNATURE)
-    while position < len(data):
-        if position + 8 > len(data):
-            raise PngError("{}: truncated chunk header at byte {}".format(
-                source, position))
-        length, kind = struct.unpack(">I4s", data[position:position + 8])
-        end = position + 8 + length + 4
-        if end > len(data):
-            raise PngError("{}: chunk {!r} at byte {} declares {} bytes, the "
-                           "file ends first (truncated?)".format(
-                               source, kind.decode("latin-1"), position,
-                               length))
-        body = data[position + 8:position + 8 + length]
-        (crc,) = struct.unpack(">I", data[end - 4:end])
-        expected = zlib.crc32(kind + body) & 0xFFFFFFFF
-        if crc != expected:
-            raise PngError("{}: chunk {!r} at byte {} has CRC 0x{:08X}, "
-                           "expected 0x{:08X} (damaged file)".format(
-                               source, kind.decode("latin-1"), position, crc,
-                               expected))
-        yield kind, body
-        position = end
+def _decode(stream, source):
+    reader = PngReader(stream, source)
+    rows = [[None] * reader.width for _ in range(reader.height)]
+    for y, x0, dx, channels in reader.rows():
+        rows[y][x0::dx] = reader.pixels(channels)
+    mode, depth = reader.mode, reader.depth
+    if mode == "P":
+        mode, depth = "RGB", 8
+    if reader.transparency is not None:
+        mode = {"L": "LA", "RGB": "RGBA"}[mode]
+    return PngImage(reader.width, reader.height, mode, depth, rows)
 
 
 def decode_png(data, source="<bytes>"):
     """Decode the bytes of a PNG file; return a PngImage.
 
-    Supports 8-bit greyscale, greyscale+alpha, RGB and RGBA, non-interlaced,
-    all five filter types; ancillary chunks are skipped.  ``source`` names
-    the data in error messages.  Raises PngError (a ValueError) for anything
-    else and for damaged data (bad signature, CRC, zlib stream or size).
+    Every colour type, bit depth and filter type, plain or Adam7; palette
+    images become RGB (RGBA with tRNS), a tRNS colour key an alpha channel;
+    ancillary chunks are skipped.  ``source`` names the data in error
+    messages.  Raises PngError (a ValueError) for damaged data (bad
+    signature, CRC, zlib stream or size) and sizes above MAX_SIDE or
+    MAX_PIXELS.  The picture is built as lists (about 100 bytes a pixel):
+    for big pictures, stream with PngReader.grey_rows instead.
 
     >>> decode_png(encode_png([[(1, 2, 3)]], "RGB"))
-    PngImage(width=1, height=1, mode='RGB', rows=[[(1, 2, 3)]])
+    PngImage(width=1, height=1, mode='RGB', depth=8, rows=[[(1, 2, 3)]])
     """
-    data = bytes(data)
-    if data[:8] != PNG_SIGNATURE:
-        raise PngError("{}: not a PNG file (the first 8 bytes are {!r}, "
-                       "expected {!r})".format(source, data[:8],
-                                               PNG_SIGNATURE))
-    header = None
-    compressed = []
-    ended = False
-    for kind, body in _chunks(data, source):
-        if header is None and kind != b"IHDR":
-            raise PngError("{}: the first chunk is {!r}, expected IHDR".format(
-                source, kind.decode("latin-1")))
-        if kind == b"IHDR":
-            if header is not None:
-                raise PngError("{}: a second IHDR chunk".format(source))
-            if len(body) != 13:
-                raise PngError("{}: IHDR has {} bytes, expected 13".format(
-                    source, len(body)))
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            compressed.append(body)
-        elif kind == b"IEND":
-            ended = True
-            break
-        elif kind[:1].isupper() and kind != b"PLTE":
-            # An unknown critical chunk (upper-case first letter) changes how
-            # the image must be read: refuse rather than guess.  PLTE is only
-            # a display hint for RGB; palette images are refused below.
-            raise PngError("{}: unknown critical chunk {!r}".format(
-                source, kind.decode("latin-1")))
-    if header is None:
-        raise PngError("{}: no IHDR chunk".format(source))
-    width, height, depth, colour_type, compression, filtering, interlace = \
-        header
-    if colour_type not in _READ_MODES or depth != 8:
-        raise PngError("{}: colour type {} at bit depth {} is not supported; "
-                       "supported: {}".format(source, colour_type, depth,
-                                              _SUPPORTED))
-    if interlace != 0:
-        raise PngError("{}: interlaced (Adam7) PNG is not supported; "
-                       "supported: {}".format(source, _SUPPORTED))
-    if compression != 0 or filtering != 0:
-        raise PngError("{}: compression method {} / filter method {}, "
-                       "expected 0 / 0".format(source, compression, filtering))
-    if width == 0 or height == 0:
-        raise PngError("{}: size {}x{}, expected at least 1x1".format(
-            source, width, height))
-    if width * height > MAX_PIXELS:
-        raise PngError("{}: {}x{} pixels is more than the {} this reader "
-                       "accepts".format(source, width, height, MAX_PIXELS))
-    if not compressed:
-        raise PngError("{}: no IDAT chunk (no pixel data)".format(source))
-    if not ended:
-        raise PngError("{}: no IEND chunk (truncated file?)".format(source))
-    mode, bpp = _READ_MODES[colour_type]
-    stride = width * bpp
-    size = height * (1 + stride)
-    inflater = zlib.decompressobj()
-    try:
-        # max_length: never inflate more than the image needs (+1 to notice
-        # extra data), whatever the stream claims.
-        raw = inflater.decompress(b"".join(compressed), size + 1)
-        raw += inflater.flush()
-    except zlib.error as exc:
-        raise PngError("{}: the IDAT data is not a valid zlib stream ({})"
-                       .format(source, exc))
-    if len(raw) != size:
-        raise PngError("{}: the IDAT data holds {}{} bytes, expected {} for "
-                       "{}x{} {}".format(source, len(raw),
-                                         "+" if len(raw) > size else "", size,
-                                         width, height, mode))
-    pixels = _unfilter(raw, height, stride, bpp, source)
-    rows = []
-    for row_index in range(height):
-        line = pixels[row_index * stride:(row_index + 1) * stride]
-        if bpp == 1:
-            rows.append(list(line))
-        else:
-            rows.append([tuple(line[i:i + bpp])
-                         for i in range(0, stride, bpp)])
-    return PngImage(width, height, mode, rows)
+    return _decode(io.BytesIO(bytes(data)), source)
 
 
 def read_png(path):
@@ -322,5 +558,4 @@ def read_png(path):
     """
     path = os.fspath(path)
     with open(path, "rb") as stream:
-        data = stream.read()
-    return decode_png(data, source=path)
+        return _decode(stream, path)

@@ -35,13 +35,14 @@ memory stays bounded however many requests arrive.
 """
 import collections
 import copy
+import io
 import math
 import numbers
 import threading
 import uuid
 
 from purenn import matrix
-from purenn.network import Network, argmax, target_column
+from purenn.network import argmax, target_column
 from purenn.primer import cost
 from purenn.classroom import trace as tracing
 from purenn.io import images, png
@@ -209,29 +210,6 @@ class _Session:
         self.last_step = None
         self.steps = 0
         self.zeroed = []
-
-
-def _png_brightness(image):
-    """Return a decoded PNG as brightness rows in [0, 1], over white paper."""
-    channels = len(image.mode)
-    rows = []
-    for pixels in image.rows:
-        out = []
-        for pixel in pixels:
-            if channels == 1:
-                pixel = (pixel,)
-            if channels <= 2:
-                value = pixel[0] / 255
-            else:
-                # ITU-R BT.601 luma, as purenn.io.images reads a PNG file.
-                value = (0.299 * pixel[0] + 0.587 * pixel[1]
-                         + 0.114 * pixel[2]) / 255
-            alpha = pixel[-1] if channels in (2, 4) else 255
-            if alpha != 255:
-                value = value * (alpha / 255) + (1.0 - alpha / 255)
-            out.append(value)
-        rows.append(out)
-    return rows
 
 
 def _png_size(data):
@@ -465,9 +443,8 @@ class Classroom:
         if name == "primer":
             steps = [{"name": key, "formula": formula, "value": repr(value)}
                      for key, formula, value in tracing.worked_example()]
-            record = tracing.trace(
-                Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]],
-                        w=[[[1.58]], [[2.45]]]), [0.8], [1], 0.1)
+            record = tracing.trace(tracing.primer_network(), [0.8], [1],
+                                   0.1)
             return {"name": name, "steps": steps,
                     "trace": record, "text": tracing.render_text(record)}
         if name == "demo":
@@ -521,22 +498,10 @@ class Classroom:
                 raise ApiError("upload: PNG {}x{} is too large, at most {} "
                                "pixels".format(width, height,
                                                MAX_PICTURE_PIXELS), 413)
-            try:
-                image = png.decode_png(data, source="upload")
-            except ValueError as exc:
-                raise ApiError(str(exc))
-            rows = _png_brightness(image)
-            kind = "PNG {}x{} {}".format(image.width, image.height,
-                                         image.mode)
-        elif data[:2] in (b"P2", b"P5"):
-            try:
-                rows = images.decode_pgm(data, source="upload")
-            except ValueError as exc:
-                raise ApiError(str(exc))
-            kind = "PGM {}x{}".format(len(rows[0]) if rows else 0, len(rows))
-        else:
-            raise ApiError("upload: not a PNG or PGM file (starts with "
-                           "{!r})".format(data[:8]))
+        try:
+            rows, kind = images.read_image_stream(io.BytesIO(data), "upload")
+        except ValueError as exc:
+            raise ApiError(str(exc))
         return self._prepared(rows, kind)
 
     def mnist(self, body):

@@ -50,7 +50,7 @@ import sys
 
 from purenn.io import png
 
-__all__ = ["ImageError", "INK_THRESHOLD", "LEVELS", "WORK_SIDE",
+__all__ = ["ImageError", "read_image_stream", "INK_THRESHOLD", "LEVELS", "WORK_SIDE",
            "decode_pgm", "read_pgm", "read_image", "prepare_digit",
            "to_pixels"]
 
@@ -374,16 +374,22 @@ def read_image(path):
     """
     path = os.fspath(path)
     with open(path, "rb") as stream:
-        start = stream.read(8)
-        stream.seek(0)
-        if start == png.PNG_SIGNATURE:
-            return _read_png(stream, path)
-        if start[:2] in (b"P2", b"P5"):
-            return _read_pgm(stream, path)
+        return read_image_stream(stream, path)
+
+
+def read_image_stream(stream, source):
+    """As ``read_image``, from a seekable binary stream (``io.BytesIO`` of
+    an upload, say); ``source`` names it in messages."""
+    start = stream.read(8)
+    stream.seek(0)
+    if start == png.PNG_SIGNATURE:
+        return _read_png(stream, source)
+    if start[:2] in (b"P2", b"P5"):
+        return _read_pgm(stream, source)
     raise ImageError("{}: not a PNG or PGM file (starts with {!r}); "
                      "supported: PGM P2/P5 and PNG (greyscale, RGB, palette, "
                      "with or without alpha, 1 to 16 bits, plain or Adam7)"
-                     .format(path, start))
+                     .format(source, start))
 
 
 # -- preparing like MNIST -------------------------------------------------

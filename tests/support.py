@@ -37,6 +37,26 @@ def assert_same_bits(actual, expected):
         assert repr(a) == repr(e), "at {}: {!r} != {!r}".format(where, a, e)
 
 
+def assert_same_network(actual, expected):
+    """Assert two Networks hold the very same weights and biases."""
+    assert_same_bits(actual.w[1:], expected.w[1:])
+    assert_same_bits(actual.b[1:], expected.b[1:])
+
+
+def random_examples(rng, count, inputs, outputs, labels=True, zeros=0.4):
+    """(x, y) pairs: x with about ``zeros`` of its entries exactly 0."""
+    examples = []
+    for _ in range(count):
+        x = [0.0 if rng.random() < zeros else rng.uniform(-1.0, 1.0)
+             for _ in range(inputs)]
+        if labels:
+            y = rng.randrange(outputs)
+        else:
+            y = [rng.choice([0.0, 1.0, rng.random()]) for _ in range(outputs)]
+        examples.append((x, y))
+    return examples
+
+
 def relative_error(a, b):
     """|a - b| / max(|a|, |b|), 0 when both are 0."""
     scale = max(abs(a), abs(b))
@@ -75,5 +95,5 @@ def replay_worked_example():
     return dict(locals())
 
 
-__all__ = ["REPO", "assert_close", "assert_same_bits", "relative_error",
-           "replay_worked_example"]
+__all__ = ["REPO", "assert_close", "assert_same_bits", "assert_same_network",
+           "random_examples", "relative_error", "replay_worked_example"]

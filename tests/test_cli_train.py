@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from purenn import Network
+from purenn import Network, engines
 from purenn.io import mnist
 from purenn.cli import train as _cli_train
 from purenn.cli import main
@@ -61,13 +61,16 @@ def test_update_mini_batch_by_hand():
     assert (net.weights, net.biases) == AFTER_ONE_STEP
 
 
-@pytest.mark.parametrize("reference", [True, False],
-                         ids=["reference", "default-path"])
-def test_sgd_one_step_by_hand(reference):
+@pytest.mark.parametrize("engine", ["Network.sgd", "auto", "reference",
+                                    "codegen", "loops"])
+def test_sgd_one_step_by_hand(engine):
     # One epoch, one mini-batch of both examples: the shuffle cannot change
     # the result (every term is exact, so the sum's order does not matter).
     net = _tiny_network()
-    history = net.sgd(TWO_EXAMPLES, 1, 2, 1.0, reference=reference)
+    if engine == "Network.sgd":
+        history = net.sgd(TWO_EXAMPLES, 1, 2, 1.0)
+    else:
+        history = engines.sgd(net, TWO_EXAMPLES, 1, 2, 1.0, engine=engine)
     assert history == [{"epoch": 0, "correct": None, "total": None}]
     assert (net.weights, net.biases) == AFTER_ONE_STEP
 

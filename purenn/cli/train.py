@@ -3,8 +3,8 @@
 MNIST and the image readers are imported by the commands that use them, so
 that ``purenn --help`` stays quick.
 
-``train`` runs network.py's ``SGD`` on MNIST through ``Network.sgd``; the
-printing, the progress line, the ``--save`` model and the ``--log`` lines all
+``train`` runs network.py's ``SGD`` on MNIST through ``purenn.engines.sgd``
+(the reference's bits, by the engine ``--engine`` names); the printing, the progress line, the ``--save`` model and the ``--log`` lines all
 happen in the callbacks here, never in the library.
 """
 import argparse
@@ -26,6 +26,11 @@ DEFAULT_ETA = 3.0
 DEFAULT_SEED = 0
 DIGITS = 10
 BAR_WIDTH = 40
+# purenn.engines.ENGINES, spelt out so that --help imports no engine.
+ENGINE_CHOICES = ("auto", "reference", "codegen", "loops")
+ENGINE_HELP = ("how to run the arithmetic, the same bits from each: auto "
+               "(loops on PyPy, codegen elsewhere), reference (the primer's "
+               "code), codegen or loops")
 
 
 def _non_negative_float(text):
@@ -99,6 +104,8 @@ def register(subparsers):
                        "(rewritten atomically after every epoch)")
     train.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                        help="processes to use (same results for any N)")
+    train.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                       help=ENGINE_HELP)
     train.set_defaults(func=train_command)
 
     evaluate = subparsers.add_parser(
@@ -116,6 +123,8 @@ def register(subparsers):
                           help=data_help)
     evaluate.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                           help="processes to use (same results for any N)")
+    evaluate.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                          help=ENGINE_HELP)
     evaluate.set_defaults(func=evaluate_command)
 
     predict = subparsers.add_parser(
@@ -191,7 +200,7 @@ def _duration(seconds):
 class _TrainReport(object):
     """The callbacks of one training run: progress, epoch lines, files.
 
-    ``progress`` and ``epoch_done`` are passed to ``Network.sgd`` as
+    ``progress`` and ``epoch_done`` are passed to ``engines.sgd`` as
     ``on_progress`` and ``on_epoch``.  ``saved_epoch`` is the last epoch
     whose model is safely in ``--save``'s file (None before the first).
     """
@@ -330,6 +339,7 @@ class _TrainReport(object):
 
 def train_command(args, out=None, err=None):
     """Run ``purenn train``; return the exit status."""
+    from purenn import engines
     from purenn.io import mnist
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
@@ -371,9 +381,10 @@ def train_command(args, out=None, err=None):
                           show_progress=_isatty(out))
     report.has_test = test_data is not None
     try:
-        net.sgd(training, args.epochs, args.batch_size, args.eta,
-                test_data=test_data, on_epoch=report.epoch_done,
-                on_progress=report.progress, jobs=args.jobs)
+        engines.sgd(net, training, args.epochs, args.batch_size, args.eta,
+                    test_data=test_data, on_epoch=report.epoch_done,
+                    on_progress=report.progress, jobs=args.jobs,
+                    engine=args.engine)
     except KeyboardInterrupt:
         report.clear_progress()
         out.flush()
@@ -416,11 +427,13 @@ def confusion_matrix(labels, predicted):
 
 def evaluate_command(args, out=None):
     """Run ``purenn evaluate``; return the exit status."""
+    from purenn import engines
     out = sys.stdout if out is None else out
     net = _load_model(args.model)
     data = _load_set(args, args.set, args.test_limit)
     _check_fits(net.layers, data.rows, data.cols, args.model)
-    predicted = net.predictions(data, jobs=args.jobs)
+    predicted = engines.predictions(net, data, jobs=args.jobs,
+                                    engine=args.engine)
     labels = list(data.labels)
     if len(predicted) != len(labels):
         raise RuntimeError("predictions returned {} answers for {} images"

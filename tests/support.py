@@ -57,6 +57,21 @@ def random_examples(rng, count, inputs, outputs, labels=True, zeros=0.4):
     return examples
 
 
+def write_mnist(directory, train_limit, test_limit):
+    """Write the first images of the shipped MNIST as plain IDX files in
+    ``directory`` (a pathlib.Path); return it as a str."""
+    from purenn.io import mnist
+    from purenn.io.idx import write_idx
+    training, test = mnist.load(train_limit=train_limit,
+                                test_limit=test_limit)
+    for name, data in (("train", training), ("t10k", test)):
+        write_idx(str(directory / (name + "-images-idx3-ubyte")),
+                  data.images, shape=(len(data), 28, 28))
+        write_idx(str(directory / (name + "-labels-idx1-ubyte")),
+                  data.labels)
+    return str(directory)
+
+
 def relative_error(a, b):
     """|a - b| / max(|a|, |b|), 0 when both are 0."""
     scale = max(abs(a), abs(b))
@@ -96,4 +111,5 @@ def replay_worked_example():
 
 
 __all__ = ["REPO", "assert_close", "assert_same_bits", "assert_same_network",
-           "random_examples", "relative_error", "replay_worked_example"]
+           "random_examples", "relative_error", "replay_worked_example",
+           "write_mnist"]

@@ -4,21 +4,13 @@ import pytest
 from purenn import Network, engines
 from purenn.cli import main
 from purenn.cli import train as _cli_train
-from purenn.io import mnist
+from support import write_mnist
 
 
 @pytest.fixture(scope="module")
 def small_data(tmp_path_factory):
     """The first 120 training and 60 test images as IDX files."""
-    from purenn.io.idx import write_idx
-    directory = tmp_path_factory.mktemp("mnist")
-    training, test = mnist.load(train_limit=120, test_limit=60)
-    for name, data in (("train", training), ("t10k", test)):
-        write_idx(str(directory / (name + "-images-idx3-ubyte")),
-                  data.images, shape=(len(data), 28, 28))
-        write_idx(str(directory / (name + "-labels-idx1-ubyte")),
-                  data.labels)
-    return str(directory)
+    return write_mnist(tmp_path_factory.mktemp("mnist"), 120, 60)
 
 
 def test_the_cli_offers_every_engine():

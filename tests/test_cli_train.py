@@ -15,10 +15,9 @@ from purenn import Network, engines
 from purenn.io import mnist
 from purenn.cli import train as _cli_train
 from purenn.cli import main
-from purenn.io.idx import write_idx
 from purenn.io.png import write_png
 
-from support import assert_same_bits
+from support import assert_same_bits, write_mnist
 
 TINY_TRAIN = 200
 TINY_TEST = 100
@@ -159,14 +158,8 @@ def test_first_epoch_order_is_network_py_shuffle():
 def tiny_mnist(tmp_path_factory):
     """The first 200 training and 100 test images of the shipped MNIST, as
     plain IDX files in a temporary directory."""
-    directory = tmp_path_factory.mktemp("mnist")
-    training, test = mnist.load(train_limit=TINY_TRAIN, test_limit=TINY_TEST)
-    for name, data in (("train", training), ("t10k", test)):
-        write_idx(str(directory / (name + "-images-idx3-ubyte")),
-                  data.images, shape=(len(data), 28, 28))
-        write_idx(str(directory / (name + "-labels-idx1-ubyte")),
-                  data.labels)
-    return str(directory)
+    return write_mnist(tmp_path_factory.mktemp("mnist"), TINY_TRAIN,
+                       TINY_TEST)
 
 
 def _train(tmp_path, data, *extra):

@@ -44,6 +44,7 @@ import collections
 import itertools
 import math
 
+from purenn.engines.driver import cached
 from purenn.primer import sigmoid
 
 __all__ = ["source", "build", "kernel", "Kernel", "supports", "MAX_TERMS"]
@@ -526,15 +527,12 @@ def build(layers):
     return namespace
 
 
-def _unrolled_terms(layers):
-    # Whole numbers: builtin sum() is exact for ints on every version (only
-    # its float arithmetic changed in 3.12).
-    return sum(layers[l - 1] * layers[l] for l in range(2, len(layers)))
-
-
 def supports(layers):
     """Return True if the unrolled code for ``layers`` stays small enough."""
-    return _unrolled_terms(layers) <= MAX_TERMS
+    # Whole numbers: builtin sum() is exact for ints on every version (only
+    # its float arithmetic changed in 3.12).
+    return sum(layers[l - 1] * layers[l]
+               for l in range(2, len(layers))) <= MAX_TERMS
 
 
 def has_negative_zero(columns):
@@ -545,17 +543,6 @@ def has_negative_zero(columns):
             if w == 0.0 and copysign(1.0, w) < 0:
                 return True
     return False
-
-
-_kernels = {}
-
-
-def kernel(layers):
-    """Return the ``Kernel`` of ``layers``, compiled once per shape."""
-    key = tuple(layers)
-    if key not in _kernels:
-        _kernels[key] = Kernel(key)
-    return _kernels[key]
 
 
 class Kernel:
@@ -610,3 +597,7 @@ class Kernel:
         def step(batch, params, rate, skip):
             return train_batch(batch, params, rate, skip, lean)
         return step
+
+
+# The Kernel of a shape, compiled once.
+kernel = cached(Kernel)

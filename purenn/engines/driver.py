@@ -35,8 +35,8 @@ import signal
 from purenn.engines import parallel
 from purenn.engines.reader import Reader
 
-__all__ = ["train", "predict", "rate_of", "all_floats",
-           "gc_paused", "sigint_held", "end_epoch", "reference_epochs"]
+__all__ = ["train", "predict", "rate_of", "cached", "all_floats",
+           "gc_paused", "sigint_held", "finish_epoch", "reference_epochs"]
 
 
 @contextlib.contextmanager
@@ -139,6 +139,18 @@ def deferred():
             raise KeyboardInterrupt
 
 
+def cached(make):
+    """Return ``kernel(layers)``: ``make(tuple(layers))``, once per shape."""
+    made = {}
+
+    def kernel(layers):
+        key = tuple(layers)
+        if key not in made:
+            made[key] = make(key)
+        return made[key]
+    return kernel
+
+
 def all_floats(net):
     """Return True if every weight and bias of ``net`` is a float."""
     for group in (net.w, net.b):
@@ -172,24 +184,42 @@ def predict(kernel, reader, params, jobs=1):
     return parallel.map_chunks(work, len(reader.data), jobs)
 
 
-def end_epoch(epoch, kernel, params, test_reader, test_labels, jobs,
-              history, on_epoch):
-    """Evaluate (with test data), record the epoch's result, call on_epoch."""
+def finish_epoch(kernel, net, epoch, params, start_params, shuffle_state,
+                 test_reader, jobs, history, run):
+    """End epoch ``epoch`` of a fast run; return False if it was redone.
+
+    ``params`` are already stored in ``net``.  If one is not finite, the
+    parameters and the random state of the epoch's start come back and
+    this epoch and the rest train by the reference (purenn.engines).
+    Otherwise evaluate (with test data), record the result, call on_epoch.
+    ``run`` is ``(training_data, epochs, mini_batch_size, eta, test_data,
+    on_epoch, on_progress)``.
+    """
+    if not kernel.finite(params):
+        kernel.store(net, start_params)
+        net.set_shuffle_state(shuffle_state)
+        reference_epochs(net, epoch, run, history)
+        return False
+    on_epoch = run[5]
     result = {"epoch": epoch, "correct": None, "total": None}
     if test_reader is not None:
+        labels = test_reader.labels()
         guesses = predict(kernel, test_reader, params, jobs=jobs)
-        result["correct"] = len([1 for guess, label
-                                 in zip(guesses, test_labels)
+        result["correct"] = len([1 for guess, label in zip(guesses, labels)
                                  if guess == label])
-        result["total"] = len(test_labels)
+        result["total"] = len(labels)
     history.append(result)
     if on_epoch is not None:
         on_epoch(result)
+    return True
 
 
-def reference_epochs(net, training_data, first, epochs, mini_batch_size,
-                     eta, test_data, on_epoch, on_progress, history):
-    """Train epochs ``first``..``epochs-1`` with the reference path."""
+def reference_epochs(net, first, run, history):
+    """Train epochs ``first``.. of ``run`` (see finish_epoch) by the
+    reference, adding to ``history``."""
+    training_data, epochs, mini_batch_size, eta, test_data, on_epoch, \
+        on_progress = run
+
     def shifted(result):
         result["epoch"] += first
         history.append(result)
@@ -202,12 +232,11 @@ def reference_epochs(net, training_data, first, epochs, mini_batch_size,
 
 
 def readers(net, training_data, test_data):
-    """Return the training reader, the test reader and the test labels."""
+    """Return the training reader and the test reader (or None)."""
     reader = Reader(training_data, net.layers, keep=True)
     if test_data is None:
-        return reader, None, None
-    test_reader = Reader(test_data, net.layers, keep=True)
-    return reader, test_reader, test_reader.labels()
+        return reader, None
+    return reader, Reader(test_data, net.layers, keep=True)
 
 
 def train(kernel, net, training_data, epochs, mini_batch_size, eta,
@@ -223,7 +252,9 @@ def train(kernel, net, training_data, epochs, mini_batch_size, eta,
     reference (see ``purenn.engines``).  ``jobs`` > 1 evaluates
     ``test_data`` in that many processes.
     """
-    reader, test_reader, test_labels = readers(net, training_data, test_data)
+    reader, test_reader = readers(net, training_data, test_data)
+    run = (training_data, epochs, mini_batch_size, eta, test_data, on_epoch,
+           on_progress)
     n = len(training_data)
     history = []
     copysign = math.copysign
@@ -245,13 +276,8 @@ def train(kernel, net, training_data, epochs, mini_batch_size, eta,
             finally:
                 with sigint_held():   # a Ctrl-C must not find half a store
                     kernel.store(net, params)
-            if not kernel.finite(params):
-                # Redo this epoch by the reference (purenn.engines).
-                kernel.store(net, start_params)
-                net.set_shuffle_state(shuffle_state)
-                return reference_epochs(net, training_data, epoch, epochs,
-                                        mini_batch_size, eta, test_data,
-                                        on_epoch, on_progress, history)
-            end_epoch(epoch, kernel, params, test_reader, test_labels, jobs,
-                      history, on_epoch)
+            if not finish_epoch(kernel, net, epoch, params, start_params,
+                                shuffle_state, test_reader, jobs, history,
+                                run):
+                break
     return history

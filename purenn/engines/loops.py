@@ -29,6 +29,9 @@ the forward pass and in the first layer's gradient) change no bit.
 """
 import math
 
+from purenn.engines.driver import cached
+from purenn.network import argmax
+
 __all__ = ["kernel", "Kernel"]
 
 
@@ -120,15 +123,6 @@ def _add_first_gradient(g1, n1, idx, vals, d):
         base0 = idx[i] * n1
         for j in range(n1):
             g1[base0 + j] = g1[base0 + j] + d[j] * x0
-
-
-def _argmax(a):
-    # The first largest, as network.argmax.
-    best = 0
-    for j in range(1, len(a)):
-        if a[j] > a[best]:
-            best = j
-    return best
 
 
 class _Scratch:
@@ -248,17 +242,6 @@ def _update(layers, params, rate, skip, scratch, touched):
             B[j] = B[j] - rate * sums[j]
 
 
-_kernels = {}
-
-
-def kernel(layers):
-    """Return the ``Kernel`` of ``layers`` (one per shape)."""
-    key = tuple(layers)
-    if key not in _kernels:
-        _kernels[key] = Kernel(key)
-    return _kernels[key]
-
-
 class Kernel:
     """The loops engine for one shape, as purenn.engines.driver runs it."""
 
@@ -305,5 +288,9 @@ class Kernel:
         out = []
         for idx, vals in examples:
             _forward(layers, params, idx, vals, acts)
-            out.append(_argmax(acts[-1]))
+            out.append(argmax(acts[-1]))
         return out
+
+
+# The Kernel of a shape, made once.
+kernel = cached(Kernel)

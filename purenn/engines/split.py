@@ -28,8 +28,8 @@ import signal
 import sys
 
 from purenn.engines import codegen, parallel
-from purenn.engines.driver import (end_epoch, rate_of, readers,
-                                   reference_epochs, sigint_held, gc_paused)
+from purenn.engines.driver import (finish_epoch, gc_paused, rate_of,
+                                   readers, sigint_held)
 
 __all__ = ["can_split", "sgd", "row_bounds", "ReadAhead"]
 
@@ -173,21 +173,20 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     engine takes ``net`` and ``eta``.  Test data is evaluated in ``jobs``
     processes (``purenn.engines.parallel``).
     """
-    reader, test_reader, test_labels = readers(net, training_data, test_data)
+    reader, test_reader = readers(net, training_data, test_data)
+    run = (training_data, epochs, mini_batch_size, eta, test_data, on_epoch,
+           on_progress)
     with gc_paused():
-        return _split_epochs(net, training_data, epochs, mini_batch_size,
-                             eta, test_data, on_epoch, on_progress, reader,
-                             test_reader, test_labels, jobs)
+        return _split_epochs(net, run, reader, test_reader, jobs)
 
 
 def _space(layers):
     return codegen.kernel(layers).space
 
 
-def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
-                  test_data, on_epoch, on_progress, reader, test_reader,
-                  test_labels, jobs):
+def _split_epochs(net, run, reader, test_reader, jobs):
     global _split_state
+    training_data, epochs, mini_batch_size, eta, _, _, on_progress = run
     kernel = codegen.kernel(net.layers)
     n = len(training_data)
     history = []
@@ -300,14 +299,10 @@ def _split_epochs(net, training_data, epochs, mini_batch_size, eta,
                 with sigint_held():
                     params = gather()
                     kernel.store(net, params)
-            if not kernel.finite(params):
-                kernel.store(net, start_params)
-                net.set_shuffle_state(shuffle_state)
-                return reference_epochs(net, training_data, epoch, epochs,
-                                         mini_batch_size, eta, test_data,
-                                         on_epoch, on_progress, history)
-            end_epoch(epoch, kernel, params, test_reader, test_labels,
-                      jobs, history, on_epoch)
+            if not finish_epoch(kernel, net, epoch, params, start_params,
+                                shuffle_state, test_reader, jobs, history,
+                                run):
+                break
         return history
     finally:
         for conn in conns:

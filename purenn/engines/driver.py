@@ -30,10 +30,13 @@ import contextlib
 import fractions
 import gc
 import math
+import platform
 import signal
 
 from purenn.engines import parallel
 from purenn.engines.reader import Reader
+
+_PYPY = platform.python_implementation() == "PyPy"
 
 __all__ = ["train", "predict", "rate_of", "cached", "all_floats",
            "gc_paused", "sigint_held", "finish_epoch", "reference_epochs"]
@@ -43,11 +46,17 @@ __all__ = ["train", "predict", "rate_of", "cached", "all_floats",
 def gc_paused():
     """Pause the cyclic garbage collector (the kernels make no cycles).
 
-    A mini-batch allocates thousands of small tuples; each 700 of them would
-    start a collection that finds nothing, about a tenth of the time.  The
-    callbacks of ``sgd`` run with the collector paused too; it is restored
-    when training ends or stops.
+    A mini-batch allocates thousands of small tuples; on CPython each 700
+    of them would start a collection that finds nothing, about a tenth of
+    the time.  The callbacks of ``sgd`` run with the collector paused too;
+    it is restored when training ends or stops.  Not on PyPy: there
+    ``gc.disable()`` stops the major collections, and every object that
+    lived through a minor one (some of every mini-batch's) would stay,
+    hundreds of megabytes an epoch.
     """
+    if _PYPY:
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -2,8 +2,9 @@
 
 ``.ci/run`` runs this under each CPython 3.6-3.13 and PyPy and fails if any
 line differs between them.  Every engine prints its own lines, so an engine
-that is slow on one interpreter is still checked there.  Each line is a name and either a float's repr or
-the SHA-256 of a JSON text made of many floats (a model file).
+that is slow on one interpreter is still checked there.  Each line is a
+name and either a float's repr or the SHA-256 of a JSON text made of many
+floats (a model file).
 
 Run from the repository root: ``python scripts/golden_values.py``.
 """

@@ -102,12 +102,13 @@ def test_wide_layers_take_one_input_and_one_example_at_a_time(engine):
     rng = random.Random(8)
     data = random_examples(rng, 7, 4, 2)
     train_both(engine, [4, 121, 2], data, 1, 3, 1.0)
-    train_both(engine, [3, 2, 130, 2], random_examples(rng, 7, 3, 2), 1, 3, 1.0)
+    train_both(engine, [3, 2, 130, 2], random_examples(rng, 7, 3, 2), 1, 3,
+               1.0)
 
 
 def test_int_and_fraction_inputs_and_targets_are_float_arithmetic(engine):
     # The reference multiplies float weights by int or Fraction inputs, and
-    # Python turns those into floats first: the fast path does the same.
+    # Python turns those into floats first: every engine does the same.
     data = [([1, 0, fractions.Fraction(1, 3)], [1, fractions.Fraction(2, 7)]),
             ([0, 2, 0], [0, 1]), ([fractions.Fraction(5, 2), 0, 1], 1)]
     train_both(engine, [3, 3, 2], data, 3, 2, 3.0)
@@ -192,7 +193,7 @@ def test_inputs_touched_more_often_than_one_expression_sums(engine):
 
 def test_non_float_parameters_train_with_the_reference(engine):
     # Fraction parameters make the reference's arithmetic exact rationals;
-    # the fast path hands such networks to the reference.
+    # the fast engines hand such networks to the reference.
     w = [[[fractions.Fraction(1, 2), 1]], [[2]]]
     b = [[[0]], [[fractions.Fraction(-1, 4)]]]
     net = Network([2, 1, 1], w=w, b=b)

@@ -69,7 +69,8 @@ def test_mnist_predictions_are_the_same_with_several_jobs(digits, jobs):
 def test_more_jobs_than_examples():
     net = Network([3, 4, 2], seed=2)
     data = [([1.0, 0.0, 0.5], 1), ([0.0, 0.25, 1.0], 0), ([2.0, 1.0, 0.0], 1)]
-    assert engines.predictions(net, data, jobs=8) == [net.predict(x) for x, _ in data]
+    assert engines.predictions(net, data, jobs=8) == [
+        net.predict(x) for x, _ in data]
     assert no_workers_left()
 
 
@@ -129,7 +130,7 @@ def test_keyboard_interrupt_terminates_the_workers():
 
 def test_training_with_several_jobs_gives_the_same_bits(digits):
     # 300 MNIST images; 13 hidden units: 7 rows in the worker, 6 here.  The
-    # fast path (jobs=1) is held to the reference's bits in test_engines.
+    # codegen engine (jobs=1) is held to the reference's bits in test_engines.
     training, test = digits
     one, two = Network([784, 13, 10], seed=4), Network([784, 13, 10], seed=4)
     expected = engines.sgd(one, training, 2, 10, 3.0, test_data=test,

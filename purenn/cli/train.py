@@ -4,8 +4,9 @@ MNIST and the image readers are imported by the commands that use them, so
 that ``purenn --help`` stays quick.
 
 ``train`` runs network.py's ``SGD`` on MNIST through ``purenn.engines.sgd``
-(the reference's bits, by the engine ``--engine`` names); the printing, the progress line, the ``--save`` model and the ``--log`` lines all
-happen in the callbacks here, never in the library.
+(the reference's bits, by the engine ``--engine`` names); the printing,
+the progress line, the ``--save`` model and the ``--log`` lines all happen
+in the callbacks here, never in the library.
 """
 import argparse
 import json

@@ -224,7 +224,7 @@ def _train(code, layers):
          " zip(repeat(delta), vals)))")
     code.depth -= 1
     # Updates, after every example of the mini-batch: w - rate * sum.
-    # update_first_lean: sums without the leading 0.0 (see the module docstring).
+    # update_first_lean: sums without the leading 0.0 (module docstring).
     code("W1 = (update_first_lean if lean else update_first)"
          "(W1, touched, rate, skip_zero_columns)")
     for l in range(2, last + 1):
@@ -388,8 +388,8 @@ def _update_first(code, layers, name="update_first", start="0.0"):
     the width) are summed in one expression; longer lists add the rest four
     pairs at a time.  The sums begin at ``start`` as the reference's do
     (0.0); with ``start`` None they begin with the first product, which
-    differs only in the sign of a zero sum (see the module docstring for when that
-    changes no weight).
+    differs only in the sign of a zero sum (see the module docstring for
+    when that changes no weight).
     """
     width = layers[1]
     # Up to `longest` pairs are summed in one expression (keeping the
@@ -446,7 +446,8 @@ def _update_first(code, layers, name="update_first", start="0.0"):
         "w{0} - rate * s{0}".format(j) for j in range(width))))
     code.depth -= 2
     # Inputs that were 0 in every example have sums of exactly +0.0, and
-    # w - rate * 0.0 is w unless rate is negative (or -0.0): see the module docstring.
+    # w - rate * 0.0 is w unless rate is negative (or -0.0): see
+    # purenn.engines.
     code("if not skip_zero_columns:")
     code.depth += 1
     code("for k in range(n0):")
@@ -491,7 +492,8 @@ def source(layers):
     takes ``(idx, vals, target)`` triples and returns new params without
     changing the old ones; ``lean=True`` sums the first layer's gradient
     without the leading 0.0 (same bits only while no first-layer weight is
-    -0.0, see the module docstring).  Helpers in the same source: ``update_first``,
+    -0.0, see the module docstring).  Helpers in the same source:
+    ``update_first``,
     ``update_first_lean`` and ``update_w2``, ``update_w3``... for the later
     layers; for training with the first layer's rows split between
     processes, ``first_layer`` and (with a hidden layer) ``train_rest``.

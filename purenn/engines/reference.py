@@ -19,14 +19,14 @@ __all__ = ["sgd", "predictions"]
 
 def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
         on_epoch=None, on_progress=None, jobs=1):
-    """Train ``net`` with ``Network.sgd``, in this process whatever ``jobs``."""
+    """Train ``net`` with ``Network.sgd``, in this process, any ``jobs``."""
     return net.sgd(training_data, epochs, mini_batch_size, eta,
                    test_data=test_data, on_epoch=on_epoch,
                    on_progress=on_progress)
 
 
 def predictions(net, data, jobs=1):
-    """Return ``net.predict(x)`` for every ``(x, y)``, in ``jobs`` processes."""
+    """Return ``net.predict(x)`` of every ``(x, y)``, in ``jobs`` processes."""
     def work(start, stop):
         return [net.predict(data[i][0]) for i in range(start, stop)]
     return parallel.map_chunks(work, len(data), jobs)

@@ -53,6 +53,7 @@ SHAPES = [
     [2, 1, 1],          # one neuron per layer
     [9, 40, 10],        # wider than _group's 30: one input at a time
     [7, 2, 3, 2, 2],    # three hidden layers
+    [5, 8, 3],          # loops: 5 first-layer rows at a time, then 3
 ]
 
 

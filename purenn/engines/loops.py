@@ -49,25 +49,32 @@ def _first_layer(W1, B1, n0, n1, idx, vals, a):
     ``vals`` at ``idx``; ``W1`` is row-major (``W1[j * n0 + k]``)."""
     m = len(idx)
     j = 0
-    # Three rows at a time, each with its own sum: every row still adds its
+    # Five rows at a time, each with its own sum: every row still adds its
     # terms w[j][k] * x_k in the order of k, so each sum is the reference's
     # (its 0.0 start and the skipped zero inputs: purenn.engines).  The
-    # three share the loads of k and x_k.
-    while j + 3 <= n1:
+    # five share the loads of k and x_k (five: about an eighth faster than
+    # three on PyPy, for the book's 30 hidden units).
+    while j + 5 <= n1:
         base0 = j * n0
         base1 = base0 + n0
         base2 = base1 + n0
-        s0 = s1 = s2 = 0.0
+        base3 = base2 + n0
+        base4 = base3 + n0
+        s0 = s1 = s2 = s3 = s4 = 0.0
         for i in range(m):
             k = idx[i]
             x = vals[i]
             s0 = s0 + W1[base0 + k] * x
             s1 = s1 + W1[base1 + k] * x
             s2 = s2 + W1[base2 + k] * x
+            s3 = s3 + W1[base3 + k] * x
+            s4 = s4 + W1[base4 + k] * x
         a[j] = _sigmoid(s0 + B1[j])
         a[j + 1] = _sigmoid(s1 + B1[j + 1])
         a[j + 2] = _sigmoid(s2 + B1[j + 2])
-        j += 3
+        a[j + 3] = _sigmoid(s3 + B1[j + 3])
+        a[j + 4] = _sigmoid(s4 + B1[j + 4])
+        j += 5
     while j < n1:
         base0 = j * n0
         s0 = 0.0

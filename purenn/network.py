@@ -2,8 +2,8 @@
 
 This module is purenn's *reference path*: each step is written with the
 primer's functions (``purenn.primer``) on list-of-lists matrices, so that every
-line can be checked against the text.  The faster training code in
-``purenn.engines.fast`` is tested to give the same bits as this one.
+line can be checked against the text.  It imports no engine: the faster
+engines in ``purenn.engines`` are tested to give the same bits as this one.
 
 Layers are numbered as in the primer: layer 0 is the input, layer L the
 output.  ``self.w[l]`` is the J x K matrix of weights into layer l (J neurons
@@ -151,6 +151,26 @@ def _label(y):
         return y
     values = list(y)
     return values.index(max(values))
+
+
+def check_jobs(jobs):
+    """Raise ValueError unless ``jobs`` is a whole number >= 1."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError("jobs must be a whole number >= 1, got {!r}".format(
+            jobs))
+
+
+def check_sgd_arguments(epochs, mini_batch_size, jobs):
+    """Raise ValueError for the counts ``sgd`` cannot take, before any work."""
+    if isinstance(epochs, bool) or not isinstance(epochs, int) \
+            or epochs < 0:
+        raise ValueError("epochs must be a whole number >= 0, got "
+                         "{!r}".format(epochs))
+    if isinstance(mini_batch_size, bool) \
+            or not isinstance(mini_batch_size, int) or mini_batch_size < 1:
+        raise ValueError("mini_batch_size must be a whole number >= 1, "
+                         "got {!r}".format(mini_batch_size))
+    check_jobs(jobs)
 
 
 def argmax(values):
@@ -329,11 +349,12 @@ class Network:
     def predictions(self, data, jobs=1):
         """Return the predicted digit (``predict``) of every ``(x, y)`` in data.
 
-        ``jobs`` > 1 spreads the work over processes; the answers are the same.
+        The reference runs in this process: ``jobs`` is checked and kept
+        for calls shared with ``purenn.engines.predictions``, which spreads
+        the work over ``jobs`` processes (and runs faster engines).
         """
-        # The fast forward pass of purenn.engines.fast, the same bits as predict().
-        from purenn.engines import fast
-        return fast.predictions(self, data, jobs=jobs)
+        check_jobs(jobs)
+        return [self.predict(x) for x, _ in data]
 
     def evaluate(self, test_data, jobs=1):
         """Return how many ``(x, y)`` examples have largest output == label."""
@@ -368,7 +389,7 @@ class Network:
         self.example_order = list(order)
 
     def sgd(self, training_data, epochs, mini_batch_size, eta, test_data=None,
-            on_epoch=None, on_progress=None, reference=False, jobs=1):
+            on_epoch=None, on_progress=None, jobs=1):
         """Train with mini-batch stochastic gradient descent, as network.py.
 
         ``training_data`` is a sequence of ``(x, y)`` pairs: ``x`` a flat list
@@ -386,23 +407,12 @@ class Network:
         exception from either (KeyboardInterrupt, say) stops training with
         the parameters of the last finished mini-batch.
 
-        ``reference=True`` runs the primer-shaped code of this module instead
-        of the fast path; both give the same bits.  ``jobs`` > 1 spreads the
-        work over processes, with the same bits again.
+        This is the reference: the primer-shaped code of this module, in
+        this process (``jobs`` is checked and kept for calls shared with
+        ``purenn.engines.sgd``, the same training by faster engines, with
+        the same bits).
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, int) \
-                or epochs < 0:
-            raise ValueError("epochs must be a whole number >= 0, got "
-                             "{!r}".format(epochs))
-        if isinstance(mini_batch_size, bool) \
-                or not isinstance(mini_batch_size, int) or mini_batch_size < 1:
-            raise ValueError("mini_batch_size must be a whole number >= 1, "
-                             "got {!r}".format(mini_batch_size))
-        if not reference:
-            from purenn.engines import fast
-            return fast.sgd(self, training_data, epochs, mini_batch_size, eta,
-                            test_data=test_data, on_epoch=on_epoch,
-                            on_progress=on_progress, jobs=jobs)
+        check_sgd_arguments(epochs, mini_batch_size, jobs)
         n = len(training_data)
         history = []
         for epoch in range(epochs):

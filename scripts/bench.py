@@ -1,40 +1,45 @@
-"""Benchmark purenn's fast path against the same algorithm in numpy.
+"""Benchmark purenn's engines against the same algorithm in numpy.
 
-One command, one run, the same MNIST examples for both:
+One command, one run, the same MNIST examples for all:
 
-    python scripts/bench.py               # this Python
-    python scripts/bench.py --python      # every pyenv CPython 3.6-3.13, a table
+    python scripts/bench.py                    # every interpreter found
+    python scripts/bench.py --python pypy3 --python python3.11 \
+        --engine loops --engine codegen
 
 Measures, for the [784, 30, 10] network with mini-batches of 10 and eta 3.0
-(the defaults of ``purenn train``), several repetitions each, reporting
-medians:
+(the defaults of ``purenn train``), on every interpreter it finds (each
+pyenv CPython 3.6-3.13 and ``pypy3`` on the PATH, or those given with
+``--python``) and every engine (``reference``, ``codegen``, ``loops``, or
+those given with ``--engine``):
 
 * purenn's training time per 10,000 examples (the epochs of one
-  ``Network.sgd`` call over --train examples, shuffling included) and its
-  evaluation time per 10,000 test images (the evaluation after each epoch);
+  ``purenn.engines.sgd`` call over --train examples, shuffling included)
+  and its evaluation time per 10,000 test images (the evaluation after each
+  epoch), in a worker process under that interpreter;
 * the same two with network.py's algorithm written in numpy below (one
-  backprop per example, summed per mini-batch), when numpy is importable:
-  one numpy epoch right after each purenn epoch, so that a slower spell of
-  this shared machine hits both alike;
-* the ratios purenn / numpy (the median of the epoch-by-epoch ratios, and
-  each of them), peak RSS of the purenn part (after its first epoch, before
-  numpy is imported) and the Python version;
-* with ``--jobs N`` (N > 1), separately: a training epoch after the first
-  (``sgd(..., jobs=N)``, what ``purenn train --jobs N`` runs) and
-  ``Network.predictions(test, jobs=N)`` (``purenn evaluate --jobs N``)
-  against ``jobs=1``, alternating, seconds per 10,000 examples.
+  backprop per example, summed per mini-batch), in a second worker under a
+  CPython that imports numpy (this one if it can, else the first pyenv
+  CPython that can, or ``--numpy-python``; PyPy needs no numpy): one numpy
+  epoch right after each purenn epoch, alternating, so that a slower spell
+  of this shared machine hits both alike;
+* the ratios purenn / numpy (the median of the epoch-by-epoch ratios), and
+  the peak RSS of the purenn worker.
+
+The reference engine is slow (about 100 examples a second on CPython): it
+trains on --reference-train examples and is tested on as many images,
+numpy on the same ones; every figure is per 10,000 all the same.
 
 This machine may set OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which slow a
-current numpy down; the script re-runs itself without them (for itself
-only: tests and CI keep them).
+current numpy down; the numpy worker runs without them (tests and CI keep
+them).
 """
 import argparse
-import gc
 import json
 import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,13 +48,14 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from purenn import Network  # noqa: E402
+from purenn import Network, engines  # noqa: E402
 from purenn.io import mnist  # noqa: E402
 
 LAYERS = [784, 30, 10]
 BATCH = 10
 ETA = 3.0
 SLOW_BLAS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+ENGINES = ("reference", "codegen", "loops")
 
 
 def peak_rss_mb():
@@ -57,21 +63,40 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_purenn(training, test, repeat, between=None):
-    """Time `repeat` epochs of one ``Network.sgd`` call, as `purenn train`.
-
-    Training lasts from the end of the previous epoch (from the call, for
-    the first: it also finds the non-zero pixels and generates the code) to
-    the epoch's last on_progress; evaluation from there to on_epoch.
-    ``between(epoch, start)``, if given, runs after each epoch's timing
-    (``start`` is the network's initial weights and biases), with the
-    cyclic GC on as in a plain Python program; its time counts for neither.
-    """
+def start_weights():
+    """The initial weights and biases both workers start from (seed 0)."""
     net = Network(LAYERS, seed=0)
-    start_w = [[list(row) for row in w] for w in net.weights]
-    start_b = [[list(row) for row in b] for b in net.biases]
-    train, evaluate = [], []
-    marks = {"epoch_end": time.perf_counter()}
+    return net, ([[list(row) for row in w] for w in net.weights],
+                 [[list(row) for row in b] for b in net.biases])
+
+
+def _say(record):
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def _wait():
+    """Block until the coordinator says go on; False when it says stop."""
+    line = sys.stdin.readline()
+    return line.strip() == "next"
+
+
+class _Stop(Exception):
+    pass
+
+
+def purenn_worker(args):
+    """Train ``args.repeat`` epochs in one ``engines.sgd`` call, one epoch
+    per "next" from the coordinator, and report each epoch's seconds.
+
+    Training lasts from the end of the previous epoch's report (from the
+    call, for the first: it also reads the examples and, for codegen,
+    generates the code) to the epoch's last on_progress; evaluation from
+    there to on_epoch.
+    """
+    training, test = mnist.load(train_limit=args.train, test_limit=args.test)
+    net, _ = start_weights()
+    marks = {}
 
     def on_progress(done, total):
         if done == total:
@@ -79,21 +104,36 @@ def bench_purenn(training, test, repeat, between=None):
 
     def on_epoch(result):
         now = time.perf_counter()
-        train.append(marks["trained"] - marks["epoch_end"])
-        evaluate.append(now - marks["trained"])
-        if between is not None:
-            # sgd pauses the cyclic GC, callbacks included; numpy's code
-            # runs with it on, as network.py does.
-            gc.enable()
-            try:
-                between(result["epoch"], (start_w, start_b))
-            finally:
-                gc.disable()
+        _say({"train": marks["trained"] - marks["epoch_end"],
+              "eval": now - marks["trained"], "correct": result["correct"],
+              "rss_mb": round(peak_rss_mb(), 1)})
+        if not _wait():
+            raise _Stop
         marks["epoch_end"] = time.perf_counter()
 
-    net.sgd(training, repeat, BATCH, ETA, test_data=test,
-            on_progress=on_progress, on_epoch=on_epoch)
-    return train, evaluate
+    _say({"python": platform.python_implementation() + " "
+          + platform.python_version(), "engine": args.engine,
+          "chosen": engines.choose(net, args.engine)})
+    if not _wait():
+        return
+    marks["epoch_end"] = time.perf_counter()
+    try:
+        engines.sgd(net, training, args.repeat, BATCH, ETA, test_data=test,
+                    on_progress=on_progress, on_epoch=on_epoch,
+                    jobs=args.jobs, engine=args.engine)
+    except _Stop:
+        pass
+
+
+def numpy_worker(args):
+    """Run one numpy epoch (training, then evaluation) per "next"."""
+    import numpy
+    training, test = mnist.load(train_limit=args.train, test_limit=args.test)
+    run = NumpyRun(training, test, start_weights()[1])
+    _say({"numpy": numpy.__version__})
+    while _wait():
+        trained, evaluated = run.epoch()
+        _say({"train": trained, "eval": evaluated})
 
 
 class NumpyRun:
@@ -174,121 +214,88 @@ class NumpyRun:
         return trained - started, time.perf_counter() - trained
 
 
-def bench_jobs(training, test, repeat, jobs):
-    """Seconds of training and of predictions, with 1 and with N processes.
-
-    Training: the second epoch of a two-epoch ``sgd`` call over
-    ``training`` (no test data), as the epochs of a long run go; the first
-    also finds the non-zero pixels and, for N processes, starts the
-    workers.  Predictions: ``Network.predictions(test)``.  Alternating, so
-    that other work on the machine hits both alike.
-    """
-    times = {(kind, n): [] for kind in ("train", "predict")
-             for n in (1, jobs)}
-    for _ in range(repeat):
-        for n in (1, jobs):
-            net = Network(LAYERS, seed=0)
-            ends = []
-            net.sgd(training, 2, BATCH, ETA, jobs=n,
-                    on_epoch=lambda result: ends.append(time.perf_counter()))
-            times["train", n].append(ends[1] - ends[0])
-            started = time.perf_counter()
-            net.predictions(test, jobs=n)
-            times["predict", n].append(time.perf_counter() - started)
-    return times
+def _worker(python, kind, args, engine=None, train=None, env=None):
+    command = [python, os.path.abspath(__file__), "--worker", kind,
+               "--train", str(train or args.train),
+               "--test", str(train or args.test),
+               "--repeat", str(args.repeat), "--jobs", str(args.jobs)]
+    if engine is not None:
+        command += ["--engine", engine]
+    return subprocess.Popen(command, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, universal_newlines=True,
+                            env=env, cwd=REPO)
 
 
-def measure(args):
-    training, test = mnist.load(train_limit=args.train, test_limit=args.test)
-    per_train = 10000 / len(training)
-    per_test = 10000 / len(test)
-    result = {
-        "python": platform.python_version(),
-        "examples": [len(training), len(test)],
-        "repeat": args.repeat,
-        "numpy": None,
-        "jobs": args.jobs,
-    }
-    numpy_times = []
-    state = {}
+def _ask(process, message="next"):
+    process.stdin.write(message + "\n")
+    process.stdin.flush()
+    line = process.stdout.readline()
+    if not line:
+        raise RuntimeError("a worker stopped (exit {})".format(
+            process.wait()))
+    return json.loads(line)
 
-    def numpy_epoch(epoch, start):
-        # purenn's epoch, then numpy's: both see the machine alike.
-        if epoch == 0:
-            result["purenn_peak_rss_mb"] = round(peak_rss_mb(), 1)
-            try:
-                import numpy
-            except ImportError:
-                result["numpy_note"] = "numpy is not importable here: skipped"
-                return
-            result["numpy"] = numpy.__version__
-            state["run"] = NumpyRun(training, test, start)
-        if "run" in state:
-            numpy_times.append(state["run"].epoch())
 
-    train, evaluate = bench_purenn(training, test, args.repeat, numpy_epoch)
-    result["purenn_train"] = statistics.median(train) * per_train
-    result["purenn_eval"] = statistics.median(evaluate) * per_test
-    if numpy_times:
-        np_train = [t for t, _ in numpy_times]
-        np_eval = [e for _, e in numpy_times]
-        result["numpy_train"] = statistics.median(np_train) * per_train
-        result["numpy_eval"] = statistics.median(np_eval) * per_test
-        # The ratio of each purenn epoch to the numpy epoch right after it,
-        # median of those: a slower spell of the machine hits both.
-        result["train_ratios"] = [p / n for p, n in zip(train, np_train)]
-        result["eval_ratios"] = [p / n for p, n in zip(evaluate, np_eval)]
-        result["train_ratio"] = statistics.median(result["train_ratios"])
-        result["eval_ratio"] = statistics.median(result["eval_ratios"])
-    if args.jobs > 1:
-        times = bench_jobs(training, test, args.repeat, args.jobs)
-        for kind, per in (("train", per_train), ("predict", per_test)):
-            result[kind + "_jobs1"] = statistics.median(
-                times[kind, 1]) * per
-            result[kind + "_jobsN"] = statistics.median(
-                times[kind, args.jobs]) * per
+def _finish(process):
+    try:
+        process.stdin.write("stop\n")
+        process.stdin.close()
+    except OSError:
+        pass
+    process.wait()
+
+
+def measure(python, engine, numpy_python, args):
+    """One interpreter, one engine: paired epochs with numpy; a dict."""
+    train = args.reference_train if engine == "reference" else None
+    per = 10000 / (train or args.train)
+    per_test = 10000 / (train or args.test)
+    env = {k: v for k, v in os.environ.items() if k not in SLOW_BLAS}
+    ours = _worker(python, "purenn", args, engine, train)
+    theirs = None
+    try:
+        info = json.loads(ours.stdout.readline())
+        if numpy_python is not None:
+            theirs = _worker(numpy_python, "numpy", args, train=train,
+                             env=env)
+            info.update(json.loads(theirs.stdout.readline()))
+        ours_times, numpy_times = [], []
+        for epoch in range(args.repeat):
+            ours_times.append(_ask(ours))
+            if theirs is not None:
+                numpy_times.append(_ask(theirs))
+    finally:
+        _finish(ours)
+        if theirs is not None:
+            _finish(theirs)
+    result = dict(info, examples=train or args.train, repeat=args.repeat)
+    for key in ("train", "eval"):
+        scale = per if key == "train" else per_test
+        mine = [t[key] for t in ours_times]
+        result[key] = statistics.median(mine) * scale
+        if numpy_times:
+            other = [t[key] for t in numpy_times]
+            result["numpy_" + key] = statistics.median(other) * scale
+            result[key + "_ratios"] = [p / n for p, n in zip(mine, other)]
+            result[key + "_ratio"] = statistics.median(
+                result[key + "_ratios"])
+    result["rss_mb"] = ours_times[-1]["rss_mb"]
     return result
 
 
-def report(result):
-    print("Python {}, [784, 30, 10], mini-batch {}, eta {}: {} training and "
-          "{} test examples, median of {}".format(
-              result["python"], BATCH, ETA, result["examples"][0],
-              result["examples"][1], result["repeat"]))
-    print("  purenn  train {:7.3f} s / 10k examples   evaluate {:6.3f} s / "
-          "10k images".format(result["purenn_train"], result["purenn_eval"]))
-    if result["numpy"] is None:
-        print("  numpy   " + result["numpy_note"])
-    else:
-        print("  numpy   train {:7.3f} s / 10k examples   evaluate {:6.3f} s"
-              " / 10k images   (numpy {})".format(
-                  result["numpy_train"], result["numpy_eval"],
-                  result["numpy"]))
-        print("  ratio   train {:7.2f}x                  evaluate {:6.2f}x"
-              "   (median of the epoch-by-epoch ratios)"
-              .format(result["train_ratio"], result["eval_ratio"]))
-        print("          train {}   evaluate {}".format(
-            " ".join("{:.2f}".format(r) for r in result["train_ratios"]),
-            " ".join("{:.2f}".format(r) for r in result["eval_ratios"])))
-    print("  one 60k epoch + 10k evaluation: about {:.1f} s".format(
-        6 * result["purenn_train"] + result["purenn_eval"]))
-    print("  peak RSS of the purenn part: {:.1f} MB".format(
-        result["purenn_peak_rss_mb"]))
-    if result.get("jobs", 1) > 1:
-        print("  jobs={0} against jobs=1 (alternating, medians of {1}):"
-              .format(result["jobs"], result["repeat"]))
-        for kind, unit in (("train", "examples"), ("predict", "images")):
-            print("    {:7} jobs=1 {:6.3f} s / 10k {}   jobs={} {:6.3f} s"
-                  "   ({:.2f}x as fast)".format(
-                      kind, result[kind + "_jobs1"], unit, result["jobs"],
-                      result[kind + "_jobsN"],
-                      result[kind + "_jobs1"] / result[kind + "_jobsN"]))
+def _can_import_numpy(python):
+    return subprocess.call([python, "-c", "import numpy"],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL) == 0
 
 
 def pyenv_pythons():
-    root = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE,
-                          universal_newlines=True).stdout.strip() \
-        or os.path.expanduser("~/.pyenv")
+    try:
+        root = subprocess.run(["pyenv", "root"], stdout=subprocess.PIPE,
+                              universal_newlines=True).stdout.strip()
+    except OSError:
+        root = ""
+    root = root or os.path.expanduser("~/.pyenv")
     found = []
     versions = os.path.join(root, "versions")
     for name in os.listdir(versions) if os.path.isdir(versions) else []:
@@ -300,78 +307,103 @@ def pyenv_pythons():
     return [path for _, path in sorted(found)]
 
 
-def table(args):
-    rows = []
-    for python in pyenv_pythons():
-        command = [python, os.path.abspath(__file__), "--json",
-                   "--train", str(args.train), "--test", str(args.test),
-                   "--repeat", str(args.repeat), "--jobs", str(args.jobs)]
-        done = subprocess.run(command, stdout=subprocess.PIPE,
-                              universal_newlines=True)
-        if done.returncode != 0:
-            print("{}: failed (exit {})".format(python, done.returncode),
-                  file=sys.stderr)
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    print("| Python | train s/10k | numpy | ratio | evaluate s/10k | numpy "
-          "| ratio | s/epoch (60k + 10k eval) | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+def interpreters(args):
+    if args.python:
+        return [shutil.which(p) or p for p in args.python]
+    found = pyenv_pythons()
+    if shutil.which("pypy3"):
+        found.append(shutil.which("pypy3"))
+    return found
+
+
+def numpy_interpreter(args):
+    if args.numpy_python:
+        return args.numpy_python
+    for python in [sys.executable] + pyenv_pythons():
+        if _can_import_numpy(python):
+            return python
+    return None
+
+
+def _cell(row, key, fmt):
+    return fmt.format(row[key]) if key in row else "-"
+
+
+def table(rows, out=sys.stdout):
+    out.write("| Python | engine | train s/10k | numpy | ratio | evaluate "
+              "s/10k | numpy | ratio | peak RSS MB |\n")
+    out.write("|---|---|---|---|---|---|---|---|---|\n")
     for row in rows:
-        def numpy_cell(key, fmt):
-            return fmt.format(row[key]) if row["numpy"] else "-"
-        print("| {} | {:.2f} | {} | {} | {:.2f} | {} | {} | {:.1f} | {:.0f} |"
-              .format(row["python"], row["purenn_train"],
-                      numpy_cell("numpy_train", "{:.2f}"),
-                      numpy_cell("train_ratio", "{:.1f}x"),
-                      row["purenn_eval"], numpy_cell("numpy_eval", "{:.2f}"),
-                      numpy_cell("eval_ratio", "{:.1f}x"),
-                      6 * row["purenn_train"] + row["purenn_eval"],
-                      row["purenn_peak_rss_mb"]))
-    if args.jobs > 1:
-        print()
-        print("| Python | train jobs=1 s/10k | jobs={0} | speed-up "
-              "| predictions jobs=1 s/10k | jobs={0} | speed-up |"
-              .format(args.jobs))
-        print("|---|---|---|---|---|---|---|")
-        for row in rows:
-            print("| {} | {:.2f} | {:.2f} | {:.2f}x | {:.2f} | {:.2f} | "
-                  "{:.2f}x |".format(
-                      row["python"], row["train_jobs1"], row["train_jobsN"],
-                      row["train_jobs1"] / row["train_jobsN"],
-                      row["predict_jobs1"], row["predict_jobsN"],
-                      row["predict_jobs1"] / row["predict_jobsN"]))
+        out.write("| {} | {}{} | {:.2f} | {} | {} | {:.3f} | {} | {} | {:.0f}"
+                  " |\n".format(
+                      row["python"], row["engine"],
+                      "" if row["chosen"] == row["engine"]
+                      else " (ran {})".format(row["chosen"]),
+                      row["train"], _cell(row, "numpy_train", "{:.2f}"),
+                      _cell(row, "train_ratio", "{:.2f}x"), row["eval"],
+                      _cell(row, "numpy_eval", "{:.3f}"),
+                      _cell(row, "eval_ratio", "{:.2f}x"), row["rss_mb"]))
+    out.flush()
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--train", type=int, default=10000,
-                        help="training examples per repetition "
-                             "(default: 10000)")
+                        help="training examples per epoch (default: 10000)")
     parser.add_argument("--test", type=int, default=10000,
-                        help="test images per repetition (default: 10000)")
+                        help="test images per epoch (default: 10000)")
+    parser.add_argument("--reference-train", type=int, default=500,
+                        help="training examples and test images per epoch "
+                             "for the slow reference engine (default: 500)")
     parser.add_argument("--repeat", type=int, default=5,
-                        help="repetitions; medians are reported (default: 5)")
+                        help="epochs; medians are reported (default: 5)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
-                        help="also time training and predictions with N "
-                             "processes against one, reported separately "
-                             "(default: 1, off)")
-    parser.add_argument("--python", action="store_true",
-                        help="run under every pyenv CPython 3.6-3.13 and "
-                             "print a table by version")
+                        help="train and evaluate with N processes "
+                             "(default: 1)")
+    parser.add_argument("--python", action="append", metavar="PATH",
+                        help="an interpreter to run (repeatable; default: "
+                             "every pyenv CPython 3.6-3.13 and pypy3)")
+    parser.add_argument("--engine", action="append", choices=ENGINES,
+                        help="an engine to run (repeatable; default: all)")
+    parser.add_argument("--numpy-python", metavar="PATH", default=None,
+                        help="the CPython that runs numpy (default: this "
+                             "one if it imports numpy, else the first pyenv "
+                             "CPython that does)")
     parser.add_argument("--json", action="store_true",
-                        help="print the result as one JSON line")
+                        help="also print each result as one JSON line")
+    parser.add_argument("--worker", choices=("purenn", "numpy"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if any(name in os.environ for name in SLOW_BLAS):
-        env = {k: v for k, v in os.environ.items() if k not in SLOW_BLAS}
-        os.execve(sys.executable, [sys.executable] + sys.argv, env)
-    if args.python:
-        table(args)
+    if args.worker == "purenn":
+        args.engine = args.engine[0]
+        purenn_worker(args)
         return 0
-    result = measure(args)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        report(result)
+    if args.worker == "numpy":
+        numpy_worker(args)
+        return 0
+    numpy_python = numpy_interpreter(args)
+    if numpy_python is None:
+        print("numpy is not importable by any CPython found: purenn alone",
+              file=sys.stderr)
+    rows = []
+    for python in interpreters(args):
+        for engine in args.engine or ENGINES:
+            try:
+                row = measure(python, engine, numpy_python, args)
+            except (OSError, RuntimeError, ValueError) as exc:
+                print("{} {}: failed: {}".format(python, engine, exc),
+                      file=sys.stderr)
+                continue
+            rows.append(row)
+            if args.json:
+                print(json.dumps(row), flush=True)
+    print("[784, 30, 10], mini-batch {}, eta {}: {} training and {} test "
+          "examples ({} for the reference), medians of {} paired epochs; "
+          "numpy {} under {}".format(
+              BATCH, ETA, args.train, args.test, args.reference_train,
+              args.repeat, rows[0].get("numpy", "-") if rows else "-",
+              numpy_python))
+    table(rows)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Stress check: a real Ctrl-C during ``sgd(..., jobs=2)`` keeps whole mini-batches.
+"""Stress check: a real Ctrl-C during ``engines.sgd`` keeps whole mini-batches.
 
 A timer sends SIGINT to this process at a moment it cannot choose.  The
 network must then hold the parameters after the mini-batches that
@@ -6,7 +6,8 @@ network must then hold the parameters after the mini-batches that
 interrupt), exactly as a one-process run stopped there.  Timing-based, so it
 is a script to run in a loop, not a test in the suite:
 
-    python scripts/stress_ctrl_c.py --runs 50
+    python scripts/stress_ctrl_c.py --runs 50          # codegen, jobs=2
+    pypy3 scripts/stress_ctrl_c.py --engine loops --jobs 1
 
 Exit status 1 if any run ends in another state.  Needs ``fork`` (POSIX).
 """
@@ -18,14 +19,14 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from purenn import Network  # noqa: E402  (the checkout's purenn)
+from purenn import Network, engines  # noqa: E402  (the checkout's purenn)
 from purenn.io import mnist  # noqa: E402
 
 EPOCHS, BATCH, ETA, SEED = 50, 10, 3.0, 9
 
 
-def interrupted_with_jobs(training, delay):
-    """Train with jobs=2 until a timer's SIGINT; return (batches seen, json)."""
+def interrupted_with_jobs(training, delay, engine, jobs):
+    """Train until a timer's SIGINT; return (batches seen, json)."""
     def send_sigint(signum, frame):
         os.kill(os.getpid(), signal.SIGINT)
 
@@ -39,8 +40,8 @@ def interrupted_with_jobs(training, delay):
     net = Network([784, 30, 10], seed=SEED)
     previous = signal.signal(signal.SIGALRM, send_sigint)
     try:
-        net.sgd(training, EPOCHS, BATCH, ETA, jobs=2,
-                on_progress=start_the_timer)
+        engines.sgd(net, training, EPOCHS, BATCH, ETA, jobs=jobs,
+                    on_progress=start_the_timer, engine=engine)
     except KeyboardInterrupt:
         pass
     else:
@@ -64,7 +65,8 @@ def stopped_in_one_process(training, batches):
 
     net = Network([784, 30, 10], seed=SEED)
     try:
-        net.sgd(training, EPOCHS, BATCH, ETA, on_progress=on_progress)
+        engines.sgd(net, training, EPOCHS, BATCH, ETA,
+                    on_progress=on_progress)
     except KeyboardInterrupt:
         pass
     return net.to_json()
@@ -75,11 +77,15 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--delay", type=float, default=0.25,
                         help="seconds from the first mini-batch to SIGINT")
+    parser.add_argument("--engine", default="codegen",
+                        choices=engines.ENGINES[1:])
+    parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     training, _ = mnist.load(train_limit=300, test_limit=1)
     failures = 0
     for run in range(args.runs):
-        batches, state = interrupted_with_jobs(training, args.delay)
+        batches, state = interrupted_with_jobs(training, args.delay,
+                                               args.engine, args.jobs)
         candidates = [stopped_in_one_process(training, count)
                       for count in (batches, batches + 1)]
         ok = state in candidates

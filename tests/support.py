@@ -38,6 +38,41 @@ def assert_same_bits(actual, expected):
         assert repr(a) == repr(e), "at {}: {!r} != {!r}".format(where, a, e)
 
 
+def assert_same_network(actual, expected):
+    """Assert two Networks hold the very same weights and biases."""
+    assert_same_bits(actual.w[1:], expected.w[1:])
+    assert_same_bits(actual.b[1:], expected.b[1:])
+
+
+def random_examples(rng, count, inputs, outputs, labels=True, zeros=0.4):
+    """(x, y) pairs: x with about ``zeros`` of its entries exactly 0."""
+    examples = []
+    for _ in range(count):
+        x = [0.0 if rng.random() < zeros else rng.uniform(-1.0, 1.0)
+             for _ in range(inputs)]
+        if labels:
+            y = rng.randrange(outputs)
+        else:
+            y = [rng.choice([0.0, 1.0, rng.random()]) for _ in range(outputs)]
+        examples.append((x, y))
+    return examples
+
+
+def write_mnist(directory, train_limit, test_limit):
+    """Write the first images of the shipped MNIST as plain IDX files in
+    ``directory`` (a pathlib.Path); return it as a str."""
+    from purenn.io import mnist
+    from purenn.io.idx import write_idx
+    training, test = mnist.load(train_limit=train_limit,
+                                test_limit=test_limit)
+    for name, data in (("train", training), ("t10k", test)):
+        write_idx(str(directory / (name + "-images-idx3-ubyte")),
+                  data.images, shape=(len(data), 28, 28))
+        write_idx(str(directory / (name + "-labels-idx1-ubyte")),
+                  data.labels)
+    return str(directory)
+
+
 def relative_error(a, b):
     """|a - b| / max(|a|, |b|), 0 when both are 0."""
     scale = max(abs(a), abs(b))
@@ -154,9 +189,11 @@ def walk_floats(json_value, python_value, where="top"):
 
 def svg_texts(root):
     """The text of every <text> element of a parsed SVG."""
-    return ["".join(node.itertext()) for node in root.iter("{http://www.w3.org/2000/svg}text")]
+    tag = "{http://www.w3.org/2000/svg}text"
+    return ["".join(node.itertext()) for node in root.iter(tag)]
 
 
 __all__ = ["REPO", "PRIMER_PRINTED", "decode_rgb_png", "walk_floats",
-           "svg_texts", "assert_close", "assert_same_bits", "relative_error",
-           "replay_worked_example"]
+           "svg_texts", "assert_close", "assert_same_bits",
+           "assert_same_network", "random_examples", "relative_error",
+           "replay_worked_example", "write_mnist"]

@@ -11,14 +11,13 @@ from fractions import Fraction
 
 import pytest
 
-from purenn import Network
+from purenn import Network, engines
 from purenn.io import mnist
 from purenn.cli import train as _cli_train
 from purenn.cli import main
-from purenn.io.idx import write_idx
 from purenn.io.png import write_png
 
-from support import assert_same_bits
+from support import assert_same_bits, write_mnist
 
 TINY_TRAIN = 200
 TINY_TEST = 100
@@ -61,13 +60,16 @@ def test_update_mini_batch_by_hand():
     assert (net.weights, net.biases) == AFTER_ONE_STEP
 
 
-@pytest.mark.parametrize("reference", [True, False],
-                         ids=["reference", "default-path"])
-def test_sgd_one_step_by_hand(reference):
+@pytest.mark.parametrize("engine", ["Network.sgd", "auto", "reference",
+                                    "codegen", "loops"])
+def test_sgd_one_step_by_hand(engine):
     # One epoch, one mini-batch of both examples: the shuffle cannot change
     # the result (every term is exact, so the sum's order does not matter).
     net = _tiny_network()
-    history = net.sgd(TWO_EXAMPLES, 1, 2, 1.0, reference=reference)
+    if engine == "Network.sgd":
+        history = net.sgd(TWO_EXAMPLES, 1, 2, 1.0)
+    else:
+        history = engines.sgd(net, TWO_EXAMPLES, 1, 2, 1.0, engine=engine)
     assert history == [{"epoch": 0, "correct": None, "total": None}]
     assert (net.weights, net.biases) == AFTER_ONE_STEP
 
@@ -156,14 +158,8 @@ def test_first_epoch_order_is_network_py_shuffle():
 def tiny_mnist(tmp_path_factory):
     """The first 200 training and 100 test images of the shipped MNIST, as
     plain IDX files in a temporary directory."""
-    directory = tmp_path_factory.mktemp("mnist")
-    training, test = mnist.load(train_limit=TINY_TRAIN, test_limit=TINY_TEST)
-    for name, data in (("train", training), ("t10k", test)):
-        write_idx(str(directory / (name + "-images-idx3-ubyte")),
-                  data.images, shape=(len(data), 28, 28))
-        write_idx(str(directory / (name + "-labels-idx1-ubyte")),
-                  data.labels)
-    return str(directory)
+    return write_mnist(tmp_path_factory.mktemp("mnist"), TINY_TRAIN,
+                       TINY_TEST)
 
 
 def _train(tmp_path, data, *extra):

@@ -1,4 +1,5 @@
-"""Several processes, the same answers (purenn.engines.parallel, ``jobs`` > 1).
+"""Several processes, the same answers (``jobs`` > 1: purenn.engines.parallel
+and purenn.engines.split).
 
 Every test compares ``jobs`` > 1 with ``jobs=1`` on the same network and
 data: the predictions (in order), the counts and every trained bit.
@@ -11,11 +12,10 @@ import time
 
 import pytest
 
-from purenn import Network, ShapeError
-from purenn.engines import fast, parallel
+from purenn import Network, ShapeError, engines
+from purenn.engines import parallel, split
 from purenn.io import mnist
-from support import assert_same_bits
-from test_fast import random_examples
+from support import assert_same_bits, random_examples
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(),
                                 reason="no fork start method here")
@@ -59,17 +59,18 @@ def test_mnist_predictions_are_the_same_with_several_jobs(digits, jobs):
     _, test = digits
     net = Network([784, 30, 10], seed=5)
     # 101 images: chunks of unequal length.
-    expected = net.predictions(test)
-    assert net.predictions(test, jobs=jobs) == expected
-    assert net.predictions(list(test), jobs=jobs) == expected
-    assert net.evaluate(test, jobs=jobs) == net.evaluate(test)
+    expected = engines.predictions(net, test)
+    assert engines.predictions(net, test, jobs=jobs) == expected
+    assert engines.predictions(net, list(test), jobs=jobs) == expected
+    assert engines.evaluate(net, test, jobs=jobs) == net.evaluate(test)
     assert no_workers_left()
 
 
 def test_more_jobs_than_examples():
     net = Network([3, 4, 2], seed=2)
     data = [([1.0, 0.0, 0.5], 1), ([0.0, 0.25, 1.0], 0), ([2.0, 1.0, 0.0], 1)]
-    assert net.predictions(data, jobs=8) == [net.predict(x) for x, _ in data]
+    assert engines.predictions(net, data, jobs=8) == [
+        net.predict(x) for x, _ in data]
     assert no_workers_left()
 
 
@@ -79,15 +80,15 @@ def test_reference_only_networks_predict_the_same_with_several_jobs():
     net.w[1][0][0] = fractions.Fraction(1, 3)
     data = [([i / 4, 1 - i / 4], i % 3) for i in range(9)]
     expected = [net.predict(x) for x, _ in data]
-    assert net.predictions(data, jobs=2) == expected
+    assert engines.predictions(net, data, jobs=2) == expected
 
 
 def test_empty_data_and_bad_jobs():
     net = Network([3, 2, 2], seed=0)
-    assert net.predictions([], jobs=2) == []
+    assert engines.predictions(net, [], jobs=2) == []
     for jobs in [0, -1, 1.5, True, "2"]:
         with pytest.raises(ValueError, match="jobs must be"):
-            net.predictions([([1.0, 0.0, 1.0], 1)], jobs=jobs)
+            engines.predictions(net, [([1.0, 0.0, 1.0], 1)], jobs=jobs)
 
 
 @needs_fork
@@ -96,7 +97,7 @@ def test_an_error_in_a_worker_is_raised_here_and_workers_are_gone():
     data = [([1.0, 0.0, 1.0], 1)] * 5 + [([1.0, 0.0], 1)]
     # the bad example is in the second chunk, predicted by another process
     with pytest.raises(ShapeError, match="got 2 inputs"):
-        net.predictions(data, jobs=2)
+        engines.predictions(net, data, jobs=2)
     assert no_workers_left()
 
 
@@ -129,11 +130,13 @@ def test_keyboard_interrupt_terminates_the_workers():
 
 def test_training_with_several_jobs_gives_the_same_bits(digits):
     # 300 MNIST images; 13 hidden units: 7 rows in the worker, 6 here.  The
-    # fast path (jobs=1) is held to the reference's bits in test_fast.
+    # codegen engine (jobs=1) is held to the reference's bits in test_engines.
     training, test = digits
     one, two = Network([784, 13, 10], seed=4), Network([784, 13, 10], seed=4)
-    expected = one.sgd(training, 2, 10, 3.0, test_data=test)
-    got = two.sgd(training, 2, 10, 3.0, test_data=test, jobs=2)
+    expected = engines.sgd(one, training, 2, 10, 3.0, test_data=test,
+                           engine="codegen")
+    got = engines.sgd(two, training, 2, 10, 3.0, test_data=test, jobs=2,
+                      engine="codegen")
     assert got == expected
     assert [h["total"] for h in got] == [101, 101]
     assert_same_bits(two.w[1:], one.w[1:])
@@ -143,18 +146,20 @@ def test_training_with_several_jobs_gives_the_same_bits(digits):
 
 
 # -- training with the first layer's rows split between processes ----------
+# (a layer over the codegen engine: loops, best on PyPy, trains in one
+# process)
 
 def train_split(layers, data, epochs, batch, eta, jobs, test_data=None,
                 seed=7, **kwargs):
     """Train with ``jobs`` processes and with the reference; same bits."""
-    split = Network(layers, seed=seed, **kwargs)
+    split_net = Network(layers, seed=seed, **kwargs)
     reference = Network(layers, seed=seed, **kwargs)
-    got = split.sgd(data, epochs, batch, eta, test_data=test_data, jobs=jobs)
-    expected = reference.sgd(data, epochs, batch, eta, test_data=test_data,
-                             reference=True)
+    got = engines.sgd(split_net, data, epochs, batch, eta,
+                      test_data=test_data, jobs=jobs, engine="codegen")
+    expected = reference.sgd(data, epochs, batch, eta, test_data=test_data)
     assert got == expected
-    assert_same_bits(split.w[1:], reference.w[1:])
-    assert_same_bits(split.b[1:], reference.b[1:])
+    assert_same_bits(split_net.w[1:], reference.w[1:])
+    assert_same_bits(split_net.b[1:], reference.b[1:])
     assert no_workers_left()
     return got
 
@@ -163,19 +168,19 @@ def train_split(layers, data, epochs, batch, eta, jobs, test_data=None,
 def test_split_rows_train_through_the_workers(monkeypatch):
     # The rows really are split: sgd goes through _split_epochs.
     calls = []
-    real = fast._split_epochs
+    real = split._split_epochs
 
     def spy(net, *rest):
         calls.append(net.layers)
         return real(net, *rest)
-    monkeypatch.setattr(fast, "_split_epochs", spy)
+    monkeypatch.setattr(split, "_split_epochs", spy)
     rng = random.Random(1)
     train_split([5, 3, 2], random_examples(rng, 9, 5, 2), 1, 4, 1.0, 2)
     assert calls == [[5, 3, 2]]
-    assert fast._can_split(Network([5, 3, 2]), 2)
-    assert not fast._can_split(Network([5, 3]), 2)      # no hidden layer
-    assert not fast._can_split(Network([5, 1, 2]), 2)   # one row
-    assert not fast._can_split(Network([5, 3, 2]), 1)
+    assert split.can_split(Network([5, 3, 2]), 2)
+    assert not split.can_split(Network([5, 3]), 2)      # no hidden layer
+    assert not split.can_split(Network([5, 1, 2]), 2)   # one row
+    assert not split.can_split(Network([5, 3, 2]), 1)
 
 
 # (layers, jobs): rows split unevenly (5 rows: 3 + 2; 7 rows: 3 + 2 + 2),
@@ -229,8 +234,8 @@ def test_split_training_interrupted_leaves_the_last_finished_mini_batch():
         def on_epoch(result, net=net, epochs=epochs):
             epochs.append((result, net.to_json()))
         with pytest.raises(KeyboardInterrupt):
-            net.sgd(data, 5, 7, 3.0, on_progress=on_progress,
-                    on_epoch=on_epoch, jobs=jobs)
+            engines.sgd(net, data, 5, 7, 3.0, on_progress=on_progress,
+                        on_epoch=on_epoch, jobs=jobs, engine="codegen")
         states[jobs] = (calls, epochs, net.to_json())
     assert states[2] == states[1]
     assert len(states[1][1]) == 1
@@ -245,7 +250,7 @@ def test_read_ahead_gives_what_it_read_for_the_same_indexes_only():
         if 99 in indexes:
             raise ShapeError("bad example {}".format(indexes))
         return ("example {}".format(i) for i in indexes)
-    ahead = fast._ReadAhead(read)
+    ahead = split.ReadAhead(read)
     ahead.read([1, 2])
     assert ahead.take([1, 2]) == ["example 1", "example 2"]
     assert reads == [[1, 2]]            # read once, ahead
@@ -276,8 +281,8 @@ def test_split_training_stops_at_a_bad_example_as_one_process_does():
         net = Network([6, 5, 2], seed=4)
         progress = []
         with pytest.raises(ShapeError, match="got 2 inputs"):
-            net.sgd(data, 3, 4, 3.0, jobs=jobs,
-                    on_progress=lambda done, total: progress.append(done))
+            engines.sgd(net, data, 3, 4, 3.0, jobs=jobs, engine="codegen",
+                        on_progress=lambda done, total: progress.append(done))
         states[jobs] = (progress, net.to_json())
     assert states[2] == states[1]
     assert states[1][0] == [4, 8, 12, 16]   # the 4 mini-batches before it

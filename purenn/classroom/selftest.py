@@ -123,25 +123,30 @@ TRAINING_REGRESSION = {
 }
 
 
-def _train_tiny():
+def _train_tiny(engine):
+    from purenn import engines
     data = _tiny_data()
     net = Network([4, 5, 3], seed=1)
-    history = net.sgd(data, 3, 4, 3.0, test_data=data)
+    history = engines.sgd(net, data, 3, 4, 3.0, test_data=data,
+                          engine=engine)
     digest = hashlib.sha256(net.to_json().encode("ascii")).hexdigest()
     return [result["correct"] for result in history], digest
 
 
 def _check_training(directory):
-    correct, digest = _train_tiny()
+    # The reference and the engine `purenn train` uses here (auto).
     expected = TRAINING_REGRESSION
-    if correct != expected["correct"]:
-        raise _Failed("per-epoch correct counts {}, pinned {}".format(
-            correct, expected["correct"]))
-    if digest != expected["model_sha256"]:
-        raise _Failed("model SHA-256 {}, pinned {}".format(
-            digest, expected["model_sha256"]))
-    return "3 epochs of a 4-5-3 network: counts {} and model SHA-256 " \
-           "{}... as pinned".format(correct, digest[:12])
+    for engine in ("reference", "auto"):
+        correct, digest = _train_tiny(engine)
+        if correct != expected["correct"]:
+            raise _Failed("{} engine: per-epoch correct counts {}, pinned "
+                          "{}".format(engine, correct, expected["correct"]))
+        if digest != expected["model_sha256"]:
+            raise _Failed("{} engine: model SHA-256 {}, pinned {}".format(
+                engine, digest, expected["model_sha256"]))
+    return "3 epochs of a 4-5-3 network, reference and auto engines: " \
+           "counts {} and model SHA-256 {}... as pinned".format(
+               correct, digest[:12])
 
 
 class _Skip(Exception):

@@ -3,9 +3,10 @@
 MNIST and the image readers are imported by the commands that use them, so
 that ``purenn --help`` stays quick.
 
-``train`` runs network.py's ``SGD`` on MNIST through ``Network.sgd``; the
-printing, the progress line, the ``--save`` model and the ``--log`` lines all
-happen in the callbacks here, never in the library.
+``train`` runs network.py's ``SGD`` on MNIST through ``purenn.engines.sgd``
+(the reference's bits, by the engine ``--engine`` names); the printing,
+the progress line, the ``--save`` model and the ``--log`` lines all happen
+in the callbacks here, never in the library.
 """
 import argparse
 import math
@@ -26,6 +27,11 @@ DEFAULT_SEED = 0
 DIGITS = 10
 BAR_WIDTH = 40
 SETS = ("train", "validation", "test")   # as purenn.io.mnist.SETS
+# purenn.engines.ENGINES, spelt out so that --help imports no engine.
+ENGINE_CHOICES = ("auto", "reference", "codegen", "loops")
+ENGINE_HELP = ("how to run the arithmetic, the same bits from each: auto "
+               "(loops on PyPy, codegen elsewhere), reference (the primer's "
+               "code), codegen or loops")
 
 
 def _non_negative_float(text):
@@ -94,6 +100,8 @@ def register(subparsers):
                        "(rewritten atomically after every epoch)")
     train.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                        help="processes to use (same results for any N)")
+    train.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                       help=ENGINE_HELP)
     train.set_defaults(func=train_command)
 
     evaluate = subparsers.add_parser(
@@ -116,6 +124,8 @@ def register(subparsers):
                           help=data_help)
     evaluate.add_argument("--jobs", type=positive_int, default=1, metavar="N",
                           help="processes to use (same results for any N)")
+    evaluate.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                          help=ENGINE_HELP)
     evaluate.set_defaults(func=evaluate_command)
 
     predict = subparsers.add_parser(
@@ -191,7 +201,7 @@ def _duration(seconds):
 class _TrainReport(object):
     """The callbacks of one training run: progress, epoch lines, files.
 
-    ``progress`` and ``epoch_done`` are passed to ``Network.sgd`` as
+    ``progress`` and ``epoch_done`` are passed to ``engines.sgd`` as
     ``on_progress`` and ``on_epoch``.  ``saved_epoch`` is the last epoch
     whose model is safely in ``--save``'s file (None before the first).
     """
@@ -270,7 +280,7 @@ class _TrainReport(object):
         validation = None
         if self.validation is not None:
             validation = (_count_correct(self.net, self.validation,
-                                         self.args.jobs),
+                                         self.args),
                           len(self.validation))
             extra = ", validation {}".format(_score(*validation))
             seconds = self.clock() - self.epoch_start
@@ -334,6 +344,7 @@ class _TrainReport(object):
 
 def train_command(args, out=None, err=None):
     """Run ``purenn train``; return the exit status."""
+    from purenn import engines
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     # Before an epoch of work: a --save or --log that cannot be written, or
@@ -383,9 +394,10 @@ def train_command(args, out=None, err=None):
                           show_progress=_isatty(out), validation=validation)
     report.has_test = test_data is not None
     try:
-        net.sgd(training, args.epochs, args.batch_size, args.eta,
-                test_data=test_data, on_epoch=report.epoch_done,
-                on_progress=report.progress, jobs=args.jobs)
+        engines.sgd(net, training, args.epochs, args.batch_size, args.eta,
+                    test_data=test_data, on_epoch=report.epoch_done,
+                    on_progress=report.progress, jobs=args.jobs,
+                    engine=args.engine)
     except KeyboardInterrupt:
         report.clear_progress()
         out.flush()
@@ -413,16 +425,21 @@ def _load_set(args, which, limit):
     return load_mnist(which, args.data, limit)
 
 
-def _count_correct(net, data, jobs):
-    """How many of ``data``'s images ``net`` labels right."""
+def _count_correct(net, data, args):
+    """How many of ``data``'s images ``net`` labels right (by the engine
+    and the processes ``args`` name)."""
+    from purenn import engines
     right = 0
-    for guess, label in zip(net.predictions(data, jobs=jobs), data.labels):
+    for guess, label in zip(engines.predictions(net, data, jobs=args.jobs,
+                                                engine=args.engine),
+                            data.labels):
         right += guess == label
     return right
 
 
 def evaluate_command(args, out=None):
     """Run ``purenn evaluate``; return the exit status."""
+    from purenn import engines
     out = sys.stdout if out is None else out
     for which in SETS:
         if which != args.set and \
@@ -433,7 +450,8 @@ def evaluate_command(args, out=None):
     data = _load_set(args, args.set,
                      getattr(args, "{}_limit".format(args.set)))
     _check_fits(net.layers, data.rows, data.cols, args.model)
-    predicted = net.predictions(data, jobs=args.jobs)
+    predicted = engines.predictions(net, data, jobs=args.jobs,
+                                    engine=args.engine)
     labels = list(data.labels)
     counts = network.confusion_matrix(labels, predicted, DIGITS)
     correct = 0

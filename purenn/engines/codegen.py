@@ -1,10 +1,10 @@
-"""Generate straight-line training code for one network shape.
+"""The ``codegen`` engine: straight-line code generated per network shape.
 
-``purenn.engines.fast`` trains with two functions written out for the shape at hand,
+Best on CPython.  Two functions are written out for the shape at hand,
 ``train_batch`` and ``predict``, unrolled over the neurons of every layer so
 that each neuron's z, a and deltas are plain local variables.  Every
 expression is the reference arithmetic of ``purenn.network`` in the same
-order (see ``purenn.engines.fast`` for why each shortcut keeps every bit):
+order (``purenn.engines`` says why each shortcut keeps every bit):
 
 * forward: ``z = ((w0*a0 + w1*a1) + ...) + b``, ``a = 1.0/(1.0+exp(-z))``;
 * output delta: ``a*(1.0-a) * (a - y)``; hidden delta: ``a*(1.0-a) * dc_da``
@@ -18,6 +18,20 @@ left-to-right sum with fewer loads and stores).  Its weight gradient is
 added up input by input after the mini-batch's examples (each input's
 examples in order), and each touched column is updated right away.
 
+One more sign of zero: the reference's gradient sums begin with 0.0, as in
+``0.0 + d*x``, which turns a first product of -0.0 into +0.0.  Dropping
+that addition (the generated ``update_first_lean``, one operation fewer
+per first-layer weight and mini-batch) changes a sum only when it is a
+zero, and then only its sign; ``w - rate * (+-0.0)`` is the same for every
+w except -0.0.  A weight becomes -0.0 in a subtraction only if it was -0.0
+before (in round-to-nearest, a - b is -0.0 only for a = -0.0, b = +0.0),
+so when no first-layer weight is -0.0 at the start of training none ever
+is, and the lean update is used; otherwise the exact one.
+
+``Kernel`` is the engine's face for ``purenn.engines.driver``; the
+several-process split (``purenn.engines.split``) uses ``first_layer``,
+``train_rest`` and ``update_first`` of the same source.
+
 >>> text = source([2, 1])
 >>> "z1_0 += w0_0 * x" in text and "def predict" in text
 True
@@ -30,12 +44,13 @@ import collections
 import itertools
 import math
 
+from purenn.engines.driver import cached
 from purenn.primer import sigmoid
 
-__all__ = ["source", "build", "MAX_TERMS"]
+__all__ = ["source", "build", "kernel", "Kernel", "supports", "MAX_TERMS"]
 
 # Beyond this many unrolled multiply-adds in the layers after the first the
-# generated code gets too large to compile quickly; purenn.engines.fast then falls
+# generated code gets too large to compile quickly; purenn.engines then falls
 # back to the reference path.
 MAX_TERMS = 40000
 
@@ -209,7 +224,7 @@ def _train(code, layers):
          " zip(repeat(delta), vals)))")
     code.depth -= 1
     # Updates, after every example of the mini-batch: w - rate * sum.
-    # update_first_lean: sums without the leading 0.0 (see purenn.engines.fast).
+    # update_first_lean: sums without the leading 0.0 (module docstring).
     code("W1 = (update_first_lean if lean else update_first)"
          "(W1, touched, rate, skip_zero_columns)")
     for l in range(2, last + 1):
@@ -373,8 +388,8 @@ def _update_first(code, layers, name="update_first", start="0.0"):
     the width) are summed in one expression; longer lists add the rest four
     pairs at a time.  The sums begin at ``start`` as the reference's do
     (0.0); with ``start`` None they begin with the first product, which
-    differs only in the sign of a zero sum (see purenn.engines.fast for when that
-    changes no weight).
+    differs only in the sign of a zero sum (see the module docstring for
+    when that changes no weight).
     """
     width = layers[1]
     # Up to `longest` pairs are summed in one expression (keeping the
@@ -431,7 +446,8 @@ def _update_first(code, layers, name="update_first", start="0.0"):
         "w{0} - rate * s{0}".format(j) for j in range(width))))
     code.depth -= 2
     # Inputs that were 0 in every example have sums of exactly +0.0, and
-    # w - rate * 0.0 is w unless rate is negative (or -0.0): see purenn.engines.fast.
+    # w - rate * 0.0 is w unless rate is negative (or -0.0): see
+    # purenn.engines.
     code("if not skip_zero_columns:")
     code.depth += 1
     code("for k in range(n0):")
@@ -476,7 +492,8 @@ def source(layers):
     takes ``(idx, vals, target)`` triples and returns new params without
     changing the old ones; ``lean=True`` sums the first layer's gradient
     without the leading 0.0 (same bits only while no first-layer weight is
-    -0.0, see purenn.engines.fast).  Helpers in the same source: ``update_first``,
+    -0.0, see the module docstring).  Helpers in the same source:
+    ``update_first``,
     ``update_first_lean`` and ``update_w2``, ``update_w3``... for the later
     layers; for training with the first layer's rows split between
     processes, ``first_layer`` and (with a hidden layer) ``train_rest``.
@@ -507,6 +524,82 @@ def build(layers):
                  # consume(iterator) runs it to the end, in C
                  "consume": collections.deque(maxlen=0).extend,
                  "repeat": itertools.repeat}
-    exec(compile(source(layers), "<purenn.engines.fast {}>".format(
+    exec(compile(source(layers), "<purenn.engines.codegen {}>".format(
         list(layers)), "exec"), namespace)
     return namespace
+
+
+def supports(layers):
+    """Return True if the unrolled code for ``layers`` stays small enough."""
+    # Whole numbers: builtin sum() is exact for ints on every version (only
+    # its float arithmetic changed in 3.12).
+    return sum(layers[l - 1] * layers[l]
+               for l in range(2, len(layers))) <= MAX_TERMS
+
+
+def has_negative_zero(columns):
+    """Return True if a weight of the column-major first layer is -0.0."""
+    copysign = math.copysign
+    for column in columns:
+        for w in column:
+            if w == 0.0 and copysign(1.0, w) < 0:
+                return True
+    return False
+
+
+class Kernel:
+    """The generated functions of one shape, as purenn.engines.driver runs
+    them.
+
+    ``params`` are ``(W1, B1, W2, B2, ...)``: W1 a list of one tuple per
+    input (the first layer column-major), W2... lists of row tuples, B
+    tuples.  A step builds new tuples and never changes the old ones.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        self.space = build(self.layers)
+        self.predict = self.space["predict"]
+
+    def params_of(self, net):
+        params = [[tuple(column) for column in zip(*net.w[1])],
+                  tuple(row[0] for row in net.b[1])]
+        for l in range(2, net.num_layers):
+            params.append([tuple(row) for row in net.w[l]])
+            params.append(tuple(row[0] for row in net.b[l]))
+        return tuple(params)
+
+    def store(self, net, params):
+        net.w[1] = [list(row) for row in zip(*params[0])]
+        net.b[1] = [[value] for value in params[1]]
+        for l in range(2, net.num_layers):
+            net.w[l] = [list(row) for row in params[2 * l - 2]]
+            net.b[l] = [[value] for value in params[2 * l - 1]]
+
+    def snapshot(self, params):
+        return params
+
+    def finite(self, params):
+        isfinite = math.isfinite
+        for part in params:
+            for entry in part:
+                if type(entry) is float:
+                    if not isfinite(entry):
+                        return False
+                elif not all(map(isfinite, entry)):
+                    return False
+        return True
+
+    def trainer(self, params, held):
+        # Steps build new params: nothing to hold (``held`` unused).
+        # No -0.0 in the first layer now means none ever (module docstring).
+        lean = not has_negative_zero(params[0])
+        train_batch = self.space["train_batch"]
+
+        def step(batch, params, rate, skip):
+            return train_batch(batch, params, rate, skip, lean)
+        return step
+
+
+# The Kernel of a shape, compiled once.
+kernel = cached(Kernel)

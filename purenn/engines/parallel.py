@@ -1,6 +1,6 @@
 """Split a job into contiguous chunks and run them in several processes.
 
-``purenn.engines.fast`` uses this for ``predictions(net, data, jobs=N)``: the
+``purenn.engines`` uses this for ``predictions(net, data, jobs=N)``: the
 examples ``0 .. n-1`` are cut into N contiguous chunks (``chunks``), each
 chunk runs in a worker process, and the answers are put back together in
 order, so the result is the list one process would return.  Nothing about

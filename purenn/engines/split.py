@@ -1,0 +1,329 @@
+"""Training with the first layer's rows split between processes.
+
+A layer over the ``codegen`` engine (``purenn.engines.codegen``): the same
+generated sums, with the first layer's rows (hidden units) spread over
+worker processes, so every bit is the one process's.
+
+The weights of a mini-batch are fixed until its update, so the first
+layer's rows can live in different processes: each process computes its
+rows' a1 for every example of the mini-batch (``first_layer``, the same
+sums as ``train_batch``), this process puts the rows together and runs the
+layers after the first (``train_rest``), which gives the first layer's
+deltas; each process then updates its own rows with them
+(``update_first``, again the same sums).  Every row's arithmetic is
+unchanged, so every bit is.  One message goes to each worker per
+mini-batch (the deltas of the previous mini-batch with the indexes of this
+one and of the next) and one comes back (its rows' a1).  The workers read
+the examples from this process's memory, inherited at the fork, the next
+mini-batch's while this process runs the later layers (``ReadAhead``).
+
+>>> row_bounds(13, 2)
+[(0, 7), (7, 13)]
+"""
+import collections
+import itertools
+import math
+import multiprocessing
+import signal
+import sys
+
+from purenn.engines import codegen, parallel
+from purenn.engines.driver import (finish_epoch, gc_paused, rate_of,
+                                   readers, sigint_held)
+
+__all__ = ["can_split", "sgd", "row_bounds", "ReadAhead"]
+
+_split_state = None
+
+
+def can_split(net, jobs):
+    """Return True if ``net`` can train with ``jobs`` processes this way."""
+    return (jobs > 1 and net.num_layers > 2 and net.layers[1] > 1
+            and parallel.can_fork())
+
+
+# This process's share of rows, relative to a worker's: it also reads the
+# examples, runs the later layers and talks to the workers.
+_OWN_SHARE = 1.0
+
+
+def row_bounds(width, jobs):
+    """Return the ``(lo, hi)`` rows of each worker, this process's last.
+
+    At most ``width`` processes, each with at least one row; this process
+    gets about ``_OWN_SHARE`` of a worker's rows.
+    """
+    count = min(width, jobs)
+    own = max(1, int(round(width * _OWN_SHARE / (count - 1 + _OWN_SHARE))))
+    own = min(own, width - (count - 1))
+    bounds = parallel.chunks(width - own, count - 1)
+    return bounds + [(width - own, width)]
+
+
+def _rows_of(params, lo, hi):
+    """Return rows lo..hi-1 of the first layer as ``(W1, B1)``."""
+    return [column[lo:hi] for column in params[0]], params[1][lo:hi]
+
+
+def _join_rows(parts):
+    """Put the ``(W1, B1)`` of consecutive rows back together."""
+    columns = [()] * len(parts[0][0])
+    biases = ()
+    for w, b in parts:
+        columns = [left + right for left, right in zip(columns, w)]
+        biases += b
+    return columns, biases
+
+
+_consume = collections.deque(maxlen=0).extend
+
+
+def _update_own(space, own, inputs, deltas, rate, skip, lean):
+    """Update rows ``own = (W1, B1)`` as ``train_batch`` does its first layer.
+
+    ``inputs`` are the mini-batch's ``(idx, vals)``, ``deltas`` the rows'
+    deltas of each example.
+    """
+    w, b = own
+    touched = collections.defaultdict(list)
+    append = list.append
+    for (idx, vals), delta in zip(inputs, deltas):
+        _consume(map(append, map(touched.__getitem__, idx),
+                     zip(itertools.repeat(delta), vals)))
+    w = space["update_first_lean" if lean else "update_first"](
+        w, touched, rate, skip)
+    # g1_j = 0.0; g1_j += d1_j example after example, as train_batch.
+    sums = [0.0] * len(b)
+    for delta in deltas:
+        sums = [total + d for total, d in zip(sums, delta)]
+    return w, tuple(bias - rate * total for bias, total in zip(b, sums))
+
+
+def _row_worker(conn, lo, hi):
+    """Own rows lo..hi-1: answer each message until None arrives.
+
+    A message is ``(deltas, rate, skip, lean, indexes, send_rows,
+    next_indexes)``: update the rows with the previous mini-batch's deltas
+    (if any), then send either the a1 of the examples at ``indexes`` or the
+    rows.  After replying, while the parent runs the later layers, read the
+    examples at ``next_indexes`` (the next mini-batch's, if known) ahead.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    reader, params = _split_state
+    own = _rows_of(params, lo, hi)
+    space = _space([reader.size, hi - lo])
+    inputs = None
+    ahead = ReadAhead(reader.inputs)
+    while True:
+        message = conn.recv()
+        if message is None:
+            return
+        deltas, rate, skip, lean, indexes, send_rows, next_indexes = message
+        try:
+            if deltas is not None:
+                own = _update_own(space, own, inputs, deltas, rate, skip,
+                                  lean)
+            if indexes is not None:
+                inputs = ahead.take(indexes)
+                conn.send(space["first_layer"](inputs, own))
+            elif send_rows:
+                conn.send(own)
+        except Exception as error:  # sent back and raised by the parent
+            conn.send(error)
+        ahead.read(next_indexes)
+
+
+class ReadAhead:
+    """Read the next mini-batch's examples early, while waiting anyway.
+
+    ``read(indexes)`` reads them now, into a list; ``take(indexes)``
+    returns what was read for the very same indexes, or reads them now.
+    A failed early read is forgotten, so that the error comes from
+    ``take``, at the moment it would come without reading ahead.
+    """
+
+    def __init__(self, read):
+        self._read = read
+        self._indexes = self._examples = None
+
+    def read(self, indexes):
+        self._indexes = self._examples = None
+        if indexes is None:
+            return
+        try:
+            self._examples = list(self._read(indexes))
+        except Exception:
+            return
+        self._indexes = indexes
+
+    def take(self, indexes):
+        if self._indexes == indexes:
+            examples = self._examples
+        else:
+            examples = list(self._read(indexes))
+        self._indexes = self._examples = None
+        return examples
+
+
+def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
+        on_epoch=None, on_progress=None, jobs=2):
+    """Train ``net`` as ``Network.sgd``, its first layer's rows split.
+
+    The caller has checked ``can_split(net, jobs)`` and that the codegen
+    engine takes ``net`` and ``eta``.  Test data is evaluated in ``jobs``
+    processes (``purenn.engines.parallel``).
+    """
+    reader, test_reader = readers(net, training_data, test_data)
+    run = (training_data, epochs, mini_batch_size, eta, test_data, on_epoch,
+           on_progress)
+    with gc_paused():
+        return _split_epochs(net, run, reader, test_reader, jobs)
+
+
+def _space(layers):
+    return codegen.kernel(layers).space
+
+
+def _split_epochs(net, run, reader, test_reader, jobs):
+    global _split_state
+    training_data, epochs, mini_batch_size, eta, _, _, on_progress = run
+    kernel = codegen.kernel(net.layers)
+    n = len(training_data)
+    history = []
+    params = kernel.params_of(net)
+    lean = not codegen.has_negative_zero(params[0])
+    bounds = row_bounds(net.layers[1], jobs)
+    lo, hi = bounds[-1]
+    for rows in bounds:
+        _space([reader.size, rows[1] - rows[0]])  # compiled before forking
+    space = _space([reader.size, hi - lo])
+    train_rest = _space(net.layers)["train_rest"]
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    context = multiprocessing.get_context("fork")
+    workers = []
+    _split_state = (reader, params)
+    # own rows, later layers, the last mini-batch's (inputs, deltas, rate,
+    # skip) not yet applied to the rows, workers owing an a1 reply
+    state = {"own": _rows_of(params, lo, hi), "rest": params[2:],
+             "pending": None, "owing": []}
+
+    def apply_pending(send_rows, indexes=None, next_indexes=None):
+        pending = state["pending"]
+        message = [None, None, None, lean, indexes, send_rows, next_indexes]
+        if pending is not None:
+            inputs, deltas, rate, skip = pending
+            message[1:3] = rate, skip
+        for conn, (w_lo, w_hi) in zip(conns, bounds):
+            if pending is not None:
+                message[0] = [delta[w_lo:w_hi] for delta in deltas]
+            conn.send(tuple(message))
+        state["owing"] = list(conns)
+        if pending is not None:
+            state["own"] = _update_own(
+                space, state["own"], inputs,
+                [delta[lo:hi] for delta in deltas], rate, skip, lean)
+            state["pending"] = None
+
+    def receive_all():
+        """Receive every worker's reply; raise the first error among them."""
+        parts = []
+        for conn in conns:
+            parts.append(conn.recv())
+            state["owing"].remove(conn)
+        for part in parts:
+            if isinstance(part, BaseException):
+                raise part
+        return parts
+
+    def gather():
+        """Return all parameters, every row updated."""
+        for conn in list(state["owing"]):
+            conn.recv()
+            state["owing"].remove(conn)
+        apply_pending(True)
+        parts = receive_all()
+        w1, b1 = _join_rows(parts + [state["own"]])
+        return (w1, b1) + tuple(state["rest"])
+
+    conns = []
+    ahead = ReadAhead(reader.batch)
+    try:
+        try:
+            for w_lo, w_hi in bounds[:-1]:
+                parent_end, child_end = context.Pipe()
+                process = context.Process(target=_row_worker,
+                                          args=(child_end, w_lo, w_hi))
+                process.daemon = True
+                process.start()
+                child_end.close()
+                workers.append(process)
+                conns.append(parent_end)
+        finally:
+            _split_state = None
+        for epoch in range(epochs):
+            shuffle_state = net.shuffle_state()
+            start_params = params
+            order = net.epoch_order(n)
+            try:
+                for start in range(0, n, mini_batch_size):
+                    indexes = order[start:start + mini_batch_size]
+                    following = start + mini_batch_size
+                    next_indexes = order[following:following
+                                         + mini_batch_size] or None
+                    rate = rate_of(eta, len(indexes))
+                    skip = math.copysign(1.0, rate) > 0
+                    # read (and check) the examples before any message
+                    batch = ahead.take(indexes)
+                    inputs = [(idx, vals) for idx, vals, _ in batch]
+                    with sigint_held():
+                        apply_pending(False, indexes, next_indexes)
+                        a_own = space["first_layer"](inputs, state["own"])
+                        # the worker is usually still busy: read ahead
+                        ahead.read(next_indexes)
+                        parts = receive_all()
+                        parts.append(a_own)
+                        a1 = [_joined(rows) for rows in zip(*parts)]
+                        deltas, rest = train_rest(
+                            [(a, t) for a, (_, _, t) in zip(a1, batch)],
+                            state["rest"], rate)
+                        state["rest"] = rest
+                        state["pending"] = (inputs, deltas, rate, skip)
+                    if on_progress is not None:
+                        on_progress(min(start + mini_batch_size, n), n)
+            finally:
+                # Store inside the hold too: a Ctrl-C that arrives while
+                # the rows are gathered is raised as the hold ends, and must
+                # find net.w / net.b already holding those rows.
+                with sigint_held():
+                    params = gather()
+                    kernel.store(net, params)
+            if not finish_epoch(kernel, net, epoch, params, start_params,
+                                shuffle_state, test_reader, jobs, history,
+                                run):
+                break
+        return history
+    finally:
+        for conn in conns:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        for process in workers:
+            process.join(5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        for conn in conns:
+            conn.close()
+
+
+def _joined(parts):
+    """Concatenate tuples, left to right."""
+    out = ()
+    for part in parts:
+        out += part
+    return out
+
+

@@ -3,7 +3,7 @@
 Best on PyPy, whose tracing JIT turns a short loop over a list of floats
 into machine code over an unboxed array (the generated straight-line code
 of ``purenn.engines.codegen`` is the worst case for such a JIT: huge
-functions, each traced once).  On CPython the same loops take about four
+functions, each traced once).  On CPython the same loops take about three
 times longer than codegen's.
 
 Layout (``params``, a list ``[W1, B1, W2, B2, ...]``, changed in place by a

@@ -64,8 +64,7 @@ def test_the_steps_are_network_sgd(records, name):
     elif name == "mnist-784-30-10":
         net = Network(sizes, seed=0)
     data = list(zip(record["inputs"], record["targets"]))
-    net.sgd(data, record["epochs"], record["mini_batch_size"], record["eta"],
-            reference=True)
+    net.sgd(data, record["epochs"], record["mini_batch_size"], record["eta"])
     last = record["steps"][-1]["layers"]
     assert_same_bits(net.weights, [x["updated_w"] for x in last])
     assert_same_bits(net.biases, [x["updated_b"] for x in last])

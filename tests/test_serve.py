@@ -452,7 +452,7 @@ def test_training_run_is_the_reference_sgd():
     status = run.status()
     assert status["finished"] and len(status["history"]) == 2
     expected = network.Network([784, 4, 10], seed=5)
-    expected.sgd(data, 2, 2, 3.0, reference=True)
+    expected.sgd(data, 2, 2, 3.0)
     assert_same_bits(run.net.weights, expected.weights)
     assert status["history"][-1]["correct"] == len(
         [1 for x, y in data if expected.predict(x) == y])

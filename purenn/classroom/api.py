@@ -28,6 +28,7 @@ every matrix it has not changed with the served model, and at most
 ``max_sessions`` sessions are kept (the least recently used goes first):
 memory stays bounded however many requests arrive.
 
+>>> from purenn.network import Network
 >>> room = Classroom(Network([4, 2, 2], seed=1))
 >>> answer = room.predict({"x": [0.0, 0.5, 1.0, 0.25]})
 >>> len(answer["outputs"]), answer["prediction"] in (0, 1)

@@ -44,7 +44,7 @@ import collections
 import itertools
 import math
 
-from purenn.engines.driver import cached
+from purenn.engines.driver import cached, has_negative_zero
 from purenn.primer import sigmoid
 
 __all__ = ["source", "build", "kernel", "Kernel", "supports", "MAX_TERMS"]
@@ -535,16 +535,6 @@ def supports(layers):
     # its float arithmetic changed in 3.12).
     return sum(layers[l - 1] * layers[l]
                for l in range(2, len(layers))) <= MAX_TERMS
-
-
-def has_negative_zero(columns):
-    """Return True if a weight of the column-major first layer is -0.0."""
-    copysign = math.copysign
-    for column in columns:
-        for w in column:
-            if w == 0.0 and copysign(1.0, w) < 0:
-                return True
-    return False
 
 
 class Kernel:

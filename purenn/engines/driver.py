@@ -33,13 +33,14 @@ import math
 import platform
 import signal
 
-from purenn.engines import parallel
+import purenn.engines.parallel as parallel
 from purenn.engines.reader import Reader
 
 _PYPY = platform.python_implementation() == "PyPy"
 
 __all__ = ["train", "predict", "rate_of", "cached", "all_floats",
-           "gc_paused", "sigint_held", "finish_epoch", "reference_epochs"]
+           "gc_paused", "sigint_held", "finish_epoch", "reference_epochs",
+           "has_negative_zero"]
 
 
 @contextlib.contextmanager
@@ -290,3 +291,13 @@ def train(kernel, net, training_data, epochs, mini_batch_size, eta,
                                 run):
                 break
     return history
+
+
+def has_negative_zero(columns):
+    """Return True if a weight of the column-major first layer is -0.0."""
+    copysign = math.copysign
+    for column in columns:
+        for w in column:
+            if w == 0.0 and copysign(1.0, w) < 0:
+                return True
+    return False

@@ -12,7 +12,7 @@ this process.
 >>> predictions(net, [([1.0, 0.0], 0), ([0.0, 1.0], 0)])
 [0, 0]
 """
-from purenn.engines import parallel
+import purenn.engines.parallel as parallel
 
 __all__ = ["sgd", "predictions"]
 

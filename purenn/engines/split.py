@@ -27,9 +27,11 @@ import multiprocessing
 import signal
 import sys
 
-from purenn.engines import codegen, parallel
-from purenn.engines.driver import (finish_epoch, gc_paused, rate_of,
-                                   readers, sigint_held)
+import purenn.engines.codegen as codegen
+import purenn.engines.parallel as parallel
+from purenn.engines.driver import (finish_epoch, gc_paused,
+                                   has_negative_zero, rate_of, readers,
+                                   sigint_held)
 
 __all__ = ["can_split", "sgd", "row_bounds", "ReadAhead"]
 
@@ -191,7 +193,7 @@ def _split_epochs(net, run, reader, test_reader, jobs):
     n = len(training_data)
     history = []
     params = kernel.params_of(net)
-    lean = not codegen.has_negative_zero(params[0])
+    lean = not has_negative_zero(params[0])
     bounds = row_bounds(net.layers[1], jobs)
     lo, hi = bounds[-1]
     for rows in bounds:

@@ -193,7 +193,18 @@ def svg_texts(root):
     return ["".join(node.itertext()) for node in root.iter(tag)]
 
 
+def tiny_network():
+    """A 4-3-1 network whose layer 1 is a weights picture worked by hand:
+    4 inputs -> 2x2 tiles; 3 hidden neurons -> a 2x2 grid, one cell empty."""
+    from purenn.network import Network
+    w = [[-2.0, -1.0, 0.0, 1.0],
+         [2.0, 0.5, -0.5, 0.0],
+         [0.0, 0.0, 0.0, 0.0]]
+    return Network([4, 3, 1], b=[[[0.0]] * 3, [[0.0]]],
+                   w=[w, [[0.0, 0.0, 0.0]]])
+
+
 __all__ = ["REPO", "PRIMER_PRINTED", "decode_rgb_png", "walk_floats",
-           "svg_texts", "assert_close", "assert_same_bits",
+           "svg_texts", "tiny_network", "assert_close", "assert_same_bits",
            "assert_same_network", "random_examples", "relative_error",
            "replay_worked_example", "write_mnist"]

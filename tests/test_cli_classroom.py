@@ -15,16 +15,7 @@ from purenn.cli import main
 from purenn.io.pictures import weights_picture
 from purenn.io.png import read_png
 from purenn.network import Network
-from support import decode_rgb_png, svg_texts, walk_floats
-
-
-def tiny_network():
-    # 4 inputs -> 2x2 tiles; 3 hidden neurons -> a 2x2 grid, one cell empty.
-    w = [[-2.0, -1.0, 0.0, 1.0],
-         [2.0, 0.5, -0.5, 0.0],
-         [0.0, 0.0, 0.0, 0.0]]
-    return Network([4, 3, 1], b=[[[0.0]] * 3, [[0.0]]],
-                   w=[w, [[0.0, 0.0, 0.0]]])
+from support import decode_rgb_png, svg_texts, walk_floats, tiny_network
 
 
 # -- trace -----------------------------------------------------------------

@@ -4,19 +4,10 @@ worked by hand (the weights command is tested in test_cli_classroom.py)."""
 import pytest
 
 from purenn.io.pictures import tile_shape, weights_picture
-from purenn.network import Network
+from support import tiny_network
 
 WHITE, GREY = (255, 255, 255), (160, 160, 160)
 RED, BLUE = (255, 0, 0), (0, 0, 255)
-
-
-def tiny_network():
-    # 4 inputs -> 2x2 tiles; 3 hidden neurons -> a 2x2 grid, one cell empty.
-    w = [[-2.0, -1.0, 0.0, 1.0],
-         [2.0, 0.5, -0.5, 0.0],
-         [0.0, 0.0, 0.0, 0.0]]
-    return Network([4, 3, 1], b=[[[0.0]] * 3, [[0.0]]],
-                   w=[w, [[0.0, 0.0, 0.0]]])
 
 
 def test_tile_shapes():

@@ -47,6 +47,14 @@ def _non_negative_float(text):
     return value
 
 
+def _add_engine_arguments(parser):
+    """--jobs and --engine, shared by train and evaluate."""
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                        help="processes to use (same results for any N)")
+    parser.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                        help=ENGINE_HELP)
+
+
 def register(subparsers):
     """Add ``train``, ``evaluate`` and ``predict`` to subparsers."""
     data_help = "MNIST directory (default: the checkout's data/mnist)"
@@ -98,10 +106,7 @@ def register(subparsers):
     train.add_argument("--log", metavar="FILE", default=None,
                        help="write one JSON line per finished epoch here "
                        "(rewritten atomically after every epoch)")
-    train.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                       help="processes to use (same results for any N)")
-    train.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
-                       help=ENGINE_HELP)
+    _add_engine_arguments(train)
     train.set_defaults(func=train_command)
 
     evaluate = subparsers.add_parser(
@@ -122,10 +127,7 @@ def register(subparsers):
                               "(default: all)".format(which))
     evaluate.add_argument("--data", metavar="DIR", default=None,
                           help=data_help)
-    evaluate.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                          help="processes to use (same results for any N)")
-    evaluate.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
-                          help=ENGINE_HELP)
+    _add_engine_arguments(evaluate)
     evaluate.set_defaults(func=evaluate_command)
 
     predict = subparsers.add_parser(
@@ -133,8 +135,8 @@ def register(subparsers):
         help="show one image, the ten outputs and the predicted class",
         description="Feed one image to a saved model and show it, the ten "
         "output activations and the predicted class.  The image is an MNIST "
-        "image (--index), your own drawing (--image, PGM P2/P5 or 8-bit PNG, "
-        "prepared like MNIST) or random noise (--noise).")
+        "image (--index), your own drawing (--image, PGM or PNG, prepared "
+        "like MNIST) or random noise (--noise).")
     source = predict.add_mutually_exclusive_group(required=True)
     source.add_argument("--index", type=non_negative_int, default=None,
                         metavar="N", help="MNIST image number N (from 0)")

@@ -177,7 +177,7 @@ def child(argv):
         peak //= 1024          # bytes there, KiB on Linux
     lines = (out + err).decode("utf-8", "replace").splitlines()
     verdict = [line for line in lines if line.startswith(
-        ("predicted digit", "purenn: error"))]
+        ("predicted class", "purenn: error"))]
     print(json.dumps({"status": proc.returncode, "kib": peak,
                       "seconds": seconds,
                       "first": lines[0] if lines else "",

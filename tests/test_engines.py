@@ -413,6 +413,16 @@ def test_shapes_too_large_to_unroll_use_the_reference(engine, monkeypatch):
 def test_a_ctrl_c_during_an_in_place_update_waits_for_its_end():
     # loops changes its parameters in place between held.begin() and
     # held.end(): a real SIGINT in between is raised at end(), not before.
+    # Python's own Ctrl-C handler first: a process started in the
+    # background of a non-interactive shell (as CI may be) ignores SIGINT.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _ctrl_c_during_an_in_place_update()
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def _ctrl_c_during_an_in_place_update():
     with driver.deferred() as held:
         held.begin()
         os.kill(os.getpid(), signal.SIGINT)

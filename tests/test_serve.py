@@ -485,9 +485,13 @@ def test_ctrl_c_stops_cleanly(tmp_path):
     import sys
     model = tmp_path / "model.json"
     _net().save(str(model))
+    # SIGINT back to its default in the child, so that Python installs its
+    # Ctrl-C handler there even when this test runs in the background of a
+    # non-interactive shell (as CI may), where SIGINT is ignored.
     process = subprocess.Popen(
         [sys.executable, "-m", "purenn", "serve", str(model), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     first = process.stdout.readline().decode()
     assert first.startswith("purenn: serving model.json (784-6-10) at "
                             "http://127.0.0.1:")

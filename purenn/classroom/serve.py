@@ -14,9 +14,10 @@ What it promises, as any server should:
   traceback, and the server keeps serving;
 - nothing from a request is evaluated or written to disk.
 
-``Training`` runs a small training run with the reference path in a
-background thread for ``purenn serve --train`` and reports its progress at
-``GET /api/train``.
+``Training`` runs a small training run in a background thread for
+``purenn serve --train`` and reports its progress at ``GET /api/train``.  It
+trains through ``purenn.engines.sgd``, whose every engine gives the
+reference's bits, so the page still shows the reference's numbers.
 
 The server uses ``socketserver.ThreadingMixIn`` with ``HTTPServer`` rather
 than ``http.server.ThreadingHTTPServer``, which only exists from Python 3.7.
@@ -230,14 +231,18 @@ def make_server(room, host="127.0.0.1", port=0, training=None):
     return ClassroomServer((host, port), room, training)
 
 
+class _Stopped(Exception):
+    """Raised from the progress callback to end a run early."""
+
+
 class Training:
     """A small training run in a background thread, for the page to watch.
 
-    Trains ``Network(layers, seed=seed)`` on ``train`` (``(x, y)`` pairs)
-    with the reference ``Network.update_mini_batch``, in network.py's order
-    (``Network.epoch_order``), and scores it on ``test`` after each epoch
-    with ``Network.predict``.  ``status()`` is a snapshot that is safe to read
-    from any thread; ``stop()`` ends the run after the current mini-batch.
+    Trains ``Network(layers, seed=seed)`` on ``train`` (``(x, y)`` pairs or
+    an MNIST Dataset) with ``purenn.engines.sgd`` -- network.py's SGD, the
+    reference's bits -- and scores it on ``test`` after each epoch.
+    ``status()`` is a snapshot that is safe to read from any thread;
+    ``stop()`` ends the run after the current mini-batch.
     """
 
     def __init__(self, train, test, layers=(784, 30, 10), epochs=5,
@@ -279,24 +284,27 @@ class Training:
             self._state.update(changes)
 
     def _run(self):
+        from purenn import engines
         started = time.time()
         self._update(running=True)
-        net, n, size = self.net, len(self.train), self.mini_batch_size
-        for epoch in range(self.epochs):
-            order = net.epoch_order(n)
-            for start in range(0, n, size):
-                if self._stop.is_set():
-                    self._update(running=False)
-                    return
-                net.update_mini_batch(
-                    [self.train[i] for i in order[start:start + size]],
-                    self.eta)
-                self._update(epoch=epoch, done=min(start + size, n),
-                             seconds=time.time() - started)
-            correct = len([1 for x, y in self.test if net.predict(x) == y])
+
+        def progress(done, total):
+            if self._stop.is_set():
+                raise _Stopped()
+            self._update(done=done, seconds=time.time() - started)
+
+        def epoch_done(result):
             with self._lock:
-                self._state["history"].append(
-                    {"epoch": epoch, "correct": correct,
-                     "total": len(self.test)})
+                self._state["history"].append(dict(result))
+                self._state["epoch"] = result["epoch"] + 1
                 self._state["seconds"] = time.time() - started
-        self._update(running=False, finished=True)
+
+        try:
+            engines.sgd(self.net, self.train, self.epochs,
+                        self.mini_batch_size, self.eta, test_data=self.test,
+                        on_epoch=epoch_done, on_progress=progress)
+        except _Stopped:
+            self._update(running=False)
+            return
+        self._update(running=False, finished=True,
+                     epoch=self.epochs - 1)

@@ -33,7 +33,7 @@ import math
 import platform
 import signal
 
-import purenn.engines.parallel as parallel
+from purenn.engines.parallel import map_chunks
 from purenn.engines.reader import Reader
 
 _PYPY = platform.python_implementation() == "PyPy"
@@ -191,7 +191,7 @@ def predict(kernel, reader, params, jobs=1):
     """Predict every example of ``reader`` (in ``jobs`` processes)."""
     def work(start, stop):
         return kernel.predict(reader.inputs(range(start, stop)), params)
-    return parallel.map_chunks(work, len(reader.data), jobs)
+    return map_chunks(work, len(reader.data), jobs)
 
 
 def finish_epoch(kernel, net, epoch, params, start_params, shuffle_state,

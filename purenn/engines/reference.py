@@ -12,7 +12,7 @@ this process.
 >>> predictions(net, [([1.0, 0.0], 0), ([0.0, 1.0], 0)])
 [0, 0]
 """
-import purenn.engines.parallel as parallel
+from purenn.engines.parallel import map_chunks
 
 __all__ = ["sgd", "predictions"]
 
@@ -29,4 +29,4 @@ def predictions(net, data, jobs=1):
     """Return ``net.predict(x)`` of every ``(x, y)``, in ``jobs`` processes."""
     def work(start, stop):
         return [net.predict(data[i][0]) for i in range(start, stop)]
-    return parallel.map_chunks(work, len(data), jobs)
+    return map_chunks(work, len(data), jobs)

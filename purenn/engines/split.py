@@ -27,8 +27,8 @@ import multiprocessing
 import signal
 import sys
 
-import purenn.engines.codegen as codegen
-import purenn.engines.parallel as parallel
+from purenn.engines.codegen import kernel as codegen_kernel
+from purenn.engines.parallel import can_fork, chunks
 from purenn.engines.driver import (finish_epoch, gc_paused,
                                    has_negative_zero, rate_of, readers,
                                    sigint_held)
@@ -41,7 +41,7 @@ _split_state = None
 def can_split(net, jobs):
     """Return True if ``net`` can train with ``jobs`` processes this way."""
     return (jobs > 1 and net.num_layers > 2 and net.layers[1] > 1
-            and parallel.can_fork())
+            and can_fork())
 
 
 # This process's share of rows, relative to a worker's: it also reads the
@@ -58,7 +58,7 @@ def row_bounds(width, jobs):
     count = min(width, jobs)
     own = max(1, int(round(width * _OWN_SHARE / (count - 1 + _OWN_SHARE))))
     own = min(own, width - (count - 1))
-    bounds = parallel.chunks(width - own, count - 1)
+    bounds = chunks(width - own, count - 1)
     return bounds + [(width - own, width)]
 
 
@@ -183,13 +183,13 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
 
 
 def _space(layers):
-    return codegen.kernel(layers).space
+    return codegen_kernel(layers).space
 
 
 def _split_epochs(net, run, reader, test_reader, jobs):
     global _split_state
     training_data, epochs, mini_batch_size, eta, _, _, on_progress = run
-    kernel = codegen.kernel(net.layers)
+    kernel = codegen_kernel(net.layers)
     n = len(training_data)
     history = []
     params = kernel.params_of(net)

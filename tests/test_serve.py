@@ -492,11 +492,16 @@ def test_ctrl_c_stops_cleanly(tmp_path):
         [sys.executable, "-m", "purenn", "serve", str(model), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    first = process.stdout.readline().decode()
-    assert first.startswith("purenn: serving model.json (784-6-10) at "
-                            "http://127.0.0.1:")
-    assert process.stdout.readline() == b"purenn: press Ctrl-C to stop\n"
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 0, err
-    assert out.decode().endswith("purenn: stopped\n") and err == b""
+    try:
+        first = process.stdout.readline().decode()
+        assert first.startswith("purenn: serving model.json (784-6-10) at "
+                                "http://127.0.0.1:")
+        assert process.stdout.readline() == b"purenn: press Ctrl-C to stop\n"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert out.decode().endswith("purenn: stopped\n") and err == b""
+    finally:
+        if process.poll() is None:   # a failed test leaves no server
+            process.kill()
+            process.wait()

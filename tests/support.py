@@ -3,6 +3,13 @@ import os
 import struct
 import zlib
 
+import pytest
+
+try:
+    import tracemalloc
+except ImportError:     # PyPy has no tracemalloc (no _tracemalloc module)
+    tracemalloc = None
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -204,7 +211,14 @@ def tiny_network():
                    w=[w, [[0.0, 0.0, 0.0]]])
 
 
-__all__ = ["REPO", "PRIMER_PRINTED", "decode_rgb_png", "walk_floats",
+# Tests that measure peak memory need tracemalloc, which PyPy lacks; what
+# they measure is CPython's, and the behaviour they check is tested
+# everywhere by their twins without the measurement.
+needs_tracemalloc = pytest.mark.skipif(
+    tracemalloc is None, reason="tracemalloc is CPython-only (not on PyPy)")
+
+
+__all__ = ["REPO", "needs_tracemalloc", "tracemalloc", "PRIMER_PRINTED", "decode_rgb_png", "walk_floats",
            "svg_texts", "tiny_network", "assert_close", "assert_same_bits",
            "assert_same_network", "random_examples", "relative_error",
            "replay_worked_example", "write_mnist"]

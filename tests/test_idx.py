@@ -8,16 +8,8 @@ import time
 import pytest
 
 from purenn.io.idx import IdxArray, IdxError, read_idx, write_idx
+from support import needs_tracemalloc, tracemalloc
 
-try:
-    import tracemalloc
-except ImportError:     # PyPy has no tracemalloc (no _tracemalloc module)
-    tracemalloc = None
-
-# The tests that measure the reader's peak memory need tracemalloc; the
-# damage tests measure it where it exists.
-needs_tracemalloc = pytest.mark.skipif(
-    tracemalloc is None, reason="tracemalloc is CPython-only (not on PyPy)")
 
 # One example value list per type code, with each type's extremes.  The
 # float values include -0.0, infinities, a subnormal and a NaN so that

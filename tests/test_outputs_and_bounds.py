@@ -183,9 +183,11 @@ def test_a_cross_entropy_model_still_predicts(tmp_path, capsys):
 
 def test_an_unknown_cost_is_one_error(tmp_path, capsys):
     path = _cross_entropy_model(tmp_path)
-    data = json.load(open(path))
+    with open(path) as stream:
+        data = json.load(stream)
     data["cost"] = "FooCost"
-    json.dump(data, open(path, "w"))
+    with open(path, "w") as stream:   # closed, so written on PyPy too
+        json.dump(data, stream)
     assert main(["predict", "--noise", path]) == 2
     assert _error(capsys) == (
         "{}: cost 'FooCost' is not one of network2.py's costs "

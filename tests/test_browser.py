@@ -34,7 +34,7 @@ from purenn.io import mnist
 import devtools
 from support import REPO
 
-MODEL = os.path.join(REPO, "data", "models", "mnist-784-30-10.json")
+MODEL = os.path.join(REPO, "purenn", "data", "models", "mnist-784-30-10.json")
 HAVE_MNIST = os.path.exists(os.path.join(mnist.DEFAULT_DIRECTORY,
                                          "t10k-labels-idx1-ubyte.gz"))
 # Generous: the page makes a handful of requests, each well under a second

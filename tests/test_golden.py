@@ -150,7 +150,7 @@ def test_the_text_is_plain_ascii_json_with_a_final_newline(files):
 
 
 def test_the_shipped_fixture_set_is_what_golden_writes(files):
-    shipped = os.path.join(REPO, "data", "golden")
+    shipped = os.path.join(REPO, "purenn", "data", "golden")
     names = sorted(os.listdir(shipped))
     assert names == sorted(name for name, hex in files if not hex)
     for name in names:

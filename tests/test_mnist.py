@@ -43,7 +43,7 @@ def make_mnist(directory, train=3, test=2, gz=False, dotted=False,
 def test_default_directory_is_next_to_the_package():
     package = os.path.dirname(os.path.abspath(mnist.__file__))
     assert mnist.DEFAULT_DIRECTORY == os.path.normpath(
-        os.path.join(package, "..", "..", "data", "mnist"))
+        os.path.join(package, "..", "data", "mnist"))
 
 
 def test_real_counts_and_shapes(real):

@@ -12,7 +12,7 @@ from purenn.io import fileio
 from purenn.io.fileio import atomic_write, check_outputs
 from support import REPO
 
-MNIST = os.path.join(REPO, "data", "mnist")
+MNIST = os.path.join(REPO, "purenn", "data", "mnist")
 needs_mnist = pytest.mark.skipif(
     not os.path.exists(os.path.join(MNIST, "SHA256SUMS")),
     reason="the shipped MNIST files are not here")

@@ -23,7 +23,7 @@ from purenn.classroom import api, serve, trace
 from purenn.io import images, mnist
 from support import REPO, assert_same_bits
 
-SEVEN_PNG = os.path.join(REPO, "data", "examples", "seven.png")
+SEVEN_PNG = os.path.join(REPO, "purenn", "data", "examples", "seven.png")
 HAVE_MNIST = os.path.exists(os.path.join(mnist.DEFAULT_DIRECTORY,
                                          "t10k-labels-idx1-ubyte.gz"))
 

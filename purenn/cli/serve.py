@@ -11,7 +11,7 @@ import sys
 from purenn.cli.common import CliError, non_negative_int, positive_int
 
 DEFAULT_MODEL = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data",
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
     "models", "mnist-784-30-10.json"))
 
 # The --train run: through purenn.engines (the reference's bits, about

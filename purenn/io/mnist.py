@@ -56,7 +56,7 @@ __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
            "render_text", "SHADES", "ROWS", "COLS"]
 
 DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data",
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
     "mnist"))
 
 # set name -> (images file, labels file), standard spellings without .gz

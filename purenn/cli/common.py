@@ -3,7 +3,7 @@ one-line-error parser class and the argparse value types."""
 import argparse
 import math
 
-__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
+__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist", "data_inputs",
            "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int"]
 
@@ -119,3 +119,14 @@ def load_mnist(which, directory=None, limit=None):
         raise CliError("no {} images in {}".format(
             which, directory or mnist.DEFAULT_DIRECTORY))
     return data
+
+
+def data_inputs(directory=None):
+    """The ``(label, path)`` inputs of a command reading the data directory.
+
+    Every MNIST file (any accepted spelling) and SHA256SUMS in ``directory``
+    (``--data``, default the package's data), for ``check_outputs``: an
+    output may not be any file of the data set, whichever set is read.
+    """
+    from purenn.io import mnist
+    return [("data file", path) for path in mnist.data_files(directory)]

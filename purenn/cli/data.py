@@ -7,7 +7,8 @@
 """
 import sys
 
-from purenn.cli.common import CliError, load_mnist, non_negative_int
+from purenn.cli.common import (CliError, data_inputs, load_mnist,
+                               non_negative_int)
 
 
 def register(subparsers):
@@ -36,7 +37,8 @@ def run_show(args, out=None):
     """Print image ``args.index`` of set ``args.which``; return 0."""
     out = sys.stdout if out is None else out
     from purenn.io.fileio import check_outputs
-    check_outputs([("--out", args.out)])   # before any work
+    # Before any work; never over a file of the data set being read.
+    check_outputs([("--out", args.out)], inputs=data_inputs(args.data))
     from purenn.io import mnist
     data = load_mnist(args.which, args.data)
     if args.index >= len(data):

@@ -57,7 +57,7 @@ def test_every_kind_of_file_is_fuzzed(tmp_path):
         os.mkdir(str(case))
         kind, what, argv = fuzz.make_case(0, index, paths, str(case))
         kinds.add(kind)
-        assert what.startswith("mutated")
+        assert what.startswith("mutated") or kind in fuzz.HOSTILE
     assert kinds == set(fuzz.KINDS)
 
 
@@ -106,7 +106,8 @@ def test_the_memory_cap_stops_a_runaway_allocation():
 
 
 def test_a_failure_is_printed_with_how_to_replay_it(monkeypatch, capsys):
-    monkeypatch.setattr(fuzz, "run_argv", lambda argv: "a planted failure")
+    monkeypatch.setattr(fuzz, "run_argv",
+                        lambda argv, **options: "a planted failure")
     assert fuzz.main_script(["--cases", "1", "--seed", "3",
                              "--memory-mb", "0"]) == 1
     out = capsys.readouterr().out

@@ -17,7 +17,7 @@ import time
 
 from purenn import network
 from purenn.cli.common import (CliError, data_inputs, load_mnist,
-                               non_negative_int,
+                               load_mnist_example, non_negative_int,
                                parse_int_list, positive_int)
 from purenn.io import trainlog
 from purenn.io.bounded import read_text
@@ -554,13 +554,12 @@ def predict_command(args, out=None):
     label = None
     lines = []
     if args.index is not None:
-        data = _load_set(args, args.set, None)
-        if args.index >= len(data):
-            raise CliError("--index {} is out of range: the {} set has {} "
-                           "images (0..{})".format(args.index, args.set,
-                                                   len(data), len(data) - 1))
-        x, label = data[args.index]
-        pixels = data.pixels(args.index)
+        # Only this image is held, whatever the size of the file.
+        pixels, label = load_mnist_example(
+            args.set, args.data, args.index,
+            "--index {index} is out of range: the {which} set has {size} "
+            "images (0..{last})")
+        x = [value / 255 for value in pixels]
         lines.append("{} image {} (label {}):".format(args.set, args.index,
                                                       label))
     elif args.image is not None:

@@ -123,7 +123,10 @@ def read_text(path, max_bytes, what):
     from purenn.io.fileio import open_input
     path = os.fspath(path)
     with open_input(path, what) as stream:
-        raw = stream.read(max_bytes + 1)
+        # read(n) allocates n bytes before it knows how many there are:
+        # ask for what the file holds (and one more), not for max_bytes.
+        size = os.fstat(stream.fileno()).st_size
+        raw = stream.read(min(size, max_bytes) + 1)
     if len(raw) > max_bytes:
         raise ValueError("{}: larger than {:,} bytes, too large for {}".format(
             path, max_bytes, what))
@@ -252,6 +255,14 @@ def loads_json(text, max_depth):
     if strings > MAX_STRINGS:
         raise ValueError("JSON with {:,} strings, more than the {:,} "
                          "accepted".format(strings, MAX_STRINGS))
+    containers = text.count("[") + text.count("{")
+    if containers * _CONTAINER_COST > budget:
+        # Refused from a count alone, before any copy of the text; a run of
+        # opening brackets still gets the message about depth.
+        if _opening_run(text[:max_depth + 2]) > max_depth:
+            raise ValueError("JSON nested deeper than {} levels".format(
+                max_depth))
+        _too_costly(text, containers * _CONTAINER_COST)
     blanked = _STRING.sub('""', text)
     cost = _parse_cost(text, blanked)
     brackets = _brackets(blanked)

@@ -55,7 +55,7 @@ from purenn.io.idx import read_idx_header, read_idx_rows
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
            "SETS", "load", "load_set", "find_file", "verify_checksums",
            "render_text", "SHADES", "ROWS", "COLS", "MAX_IMAGES",
-           "data_files", "SUMS_NAME"]
+           "data_files", "SUMS_NAME", "set_size"]
 
 DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
@@ -220,23 +220,12 @@ def _check_limit(limit, what):
         raise ValueError("{} must be >= 0, got {}".format(what, limit))
 
 
-def load_set(directory=None, which="train", limit=None):
-    """Load one MNIST set, ``"train"``, ``"validation"`` or ``"test"``.
-
-    ``"train"`` is the first TRAINING_SIZE (50,000) images of the training
-    file and ``"validation"`` the images after them, as in network.py's
-    ``load_data_wrapper``; ``"test"`` is the whole t10k file.  Returns a
-    Dataset.  ``directory`` defaults to DEFAULT_DIRECTORY; ``limit`` keeps
-    at most the first ``limit`` examples of the set.  Raises IdxError for
-    a damaged file, MnistError naming the file when it is not MNIST (type
-    not 0x08, images not 28x28, label count differing from image count, a
-    label outside 0..9), and FileNotFoundError for a missing directory or
-    file.
-    """
+def _set_files(directory, which):
+    """Check the headers of set ``which``; return (images path, labels
+    path, start, stop): the set is rows start:stop of both files."""
     if which not in _FILES:
         raise ValueError("MNIST set must be one of {}, got {!r}".format(
             ", ".join(SETS), which))
-    _check_limit(limit, "limit")
     directory = _directory(directory)
     images_path, labels_path = (find_file(directory, base)
                                 for base in _FILES[which])
@@ -266,6 +255,42 @@ def load_set(directory=None, which="train", limit=None):
         stop = min(stop, TRAINING_SIZE)
     elif which == "validation":
         start = min(stop, TRAINING_SIZE)
+    return images_path, labels_path, start, stop
+
+
+def set_size(directory=None, which="train"):
+    """Return how many examples set ``which`` has, from the headers alone.
+
+    Raises as load_set for a missing or damaged file (only the headers are
+    read: a damaged body is found when the set is loaded).
+    """
+    return _set_size(_set_files(directory, which))
+
+
+def _set_size(files):
+    return files[3] - files[2]
+
+
+def load_set(directory=None, which="train", limit=None, first=0):
+    """Load one MNIST set, ``"train"``, ``"validation"`` or ``"test"``.
+
+    ``"train"`` is the first TRAINING_SIZE (50,000) images of the training
+    file and ``"validation"`` the images after them, as in network.py's
+    ``load_data_wrapper``; ``"test"`` is the whole t10k file.  Returns a
+    Dataset.  ``directory`` defaults to DEFAULT_DIRECTORY; ``first`` skips
+    the set's first examples and ``limit`` keeps at most ``limit`` examples
+    from there: ``load_set(d, "test", limit=1, first=5)`` holds test image 5
+    alone (the files are still read through and checked, but only the
+    examples kept are held).  Raises IdxError for a damaged file,
+    MnistError naming the file when it is not MNIST (type not 0x08, images
+    not 28x28, label count differing from image count, more than MAX_IMAGES
+    images, a label outside 0..9 among those kept), and FileNotFoundError
+    for a missing directory or file.
+    """
+    _check_limit(limit, "limit")
+    _check_limit(first, "first")
+    images_path, labels_path, start, stop = _set_files(directory, which)
+    start = min(stop, start + first)
     if limit is not None:
         stop = min(stop, start + limit)
     # Only the rows of this set are kept (each file is still read through

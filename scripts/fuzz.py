@@ -666,6 +666,7 @@ HOSTILE = {"idx-bomb": make_idx_bomb, "sums": make_sums,
            "junk-model": make_junk_model, "fifo": make_fifo,
            "overwrite": make_overwrite}
 HOSTILE_KINDS = tuple(sorted(HOSTILE))
+MUTATION_KINDS = KINDS
 KINDS += HOSTILE_KINDS
 
 

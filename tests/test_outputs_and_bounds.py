@@ -680,3 +680,25 @@ def test_a_p5_beyond_the_cpu_budget_is_refused(tmp_path, capsys, model):
     path.write_bytes(b"P5\n4096 4096\n65535\n")
     assert main(["predict", "--image", str(path), model]) == 2
     assert "decoded in the time budget" in _error(capsys)
+
+
+@pytest.mark.parametrize("how", ["hardlink", "symlink"])
+def test_golden_out_never_writes_over_a_data_file(tmp_path, capsys, how):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write_mnist(folder, 5, 5)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = str(folder / "t10k-labels-idx1-ubyte")
+    before = open(target, "rb").read()
+    alias = str(out / "primer-1-1-1.json")
+    try:
+        (os.link if how == "hardlink" else os.symlink)(target, alias)
+    except (OSError, NotImplementedError, AttributeError):
+        pytest.skip("no {}s here".format(how))
+    assert main(["golden", "--out", str(out), "--cases", "primer-1-1-1",
+                 "--data", str(folder)]) == 2
+    assert _error(capsys) == (
+        "--out {} and data file {} are the same file: refusing to write "
+        "over a file this command reads".format(alias, target))
+    assert open(target, "rb").read() == before

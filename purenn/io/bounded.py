@@ -42,8 +42,12 @@ _INNERMOST = re.compile(r'\[[^\[\]{}]*\]|\{[^\[\]{}]*\}')
 _BRACKET = re.compile(r'[\[\]{}]')
 _CONTAINER = re.compile(r'[\[{]')
 _LARGE_INT = re.compile(r'(?<![0-9.eE+-])[0-9]{4,}(?![0-9.eE])')
+# Drops every ASCII character but brackets, and makes braces brackets:
+# depth does not depend on the kind (a mismatch is invalid JSON, which
+# json.loads reports), and one kind makes one str.replace a level.
 _NOT_BRACKET_TABLE = dict.fromkeys(
     code for code in range(128) if chr(code) not in "[]{}")
+_NOT_BRACKET_TABLE.update({ord("{"): "[", ord("}"): "]"})
 
 # The most strings (``"`` pairs) one JSON text may hold: a model file has a
 # handful of keys, a log line a dozen.  Blanking strings (below) keeps a
@@ -164,12 +168,12 @@ def _brackets(blanked):
 
 
 def _bracket_depth(text, limit):
-    """Depth of the brackets-only ``text``: once all text but brackets is
-    gone, the innermost pairs are exactly ``[]`` and ``{}``, and one
-    ``str.replace`` pass (C speed, no pieces kept) removes a level."""
+    """Depth of the brackets-only ``text`` (braces made brackets): the
+    innermost pairs are exactly ``[]``, and one ``str.replace`` pass (C
+    speed, no pieces kept) removes a level."""
     depth = 0
     while depth <= limit:
-        stripped = text.replace("[]", "").replace("{}", "")
+        stripped = text.replace("[]", "")
         if stripped == text:
             break
         text = stripped
@@ -212,7 +216,7 @@ def parse_cost(text):
     each run of 4+ digits a large int, each ``"`` pair a string with its
     characters.
 
-    >>> parse_cost('[[], [0.5, 1]]') == 3 * 72 + 24 + 3 * 8
+    >>> parse_cost('[[], [0.5, 1]]') == 3 * 64 + 3 * 8 + 24
     True
     """
     return _parse_cost(text, _STRING.sub('""', text))

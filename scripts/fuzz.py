@@ -557,11 +557,16 @@ def make_junk_model(rng, paths, directory):
         text = stream.read()
     size = min(rng.choice(_JUNK_SIZES), (64 << 20) - len(text) - 64)
     unit = rng.choice(("[],", '"ab",', "{},", "0,", "[[[[]]]],"))
-    junk = '"junk": [' + unit * (size // len(unit)) + "0]"
-    text = "{" + junk + ", " + text.lstrip()[1:]
     path = os.path.join(directory, "model.json")
+    # Written a MiB at a time: the harness shares the reader's memory cap.
+    piece = unit * ((1 << 20) // len(unit))
+    count = size // len(unit)
     with open(path, "w") as stream:
-        stream.write(text)
+        stream.write('{"junk": [')
+        for _ in range(count // (len(piece) // len(unit))):
+            stream.write(piece)
+        stream.write(unit * (count % (len(piece) // len(unit))))
+        stream.write("0], " + text.lstrip()[1:])
     return Case("junk-model", "{} MB of {!r}".format(size >> 20, unit),
                 ["predict", "--noise", path])
 

@@ -250,10 +250,13 @@ def check_outputs(outputs, inputs=()):
     ``outputs`` and ``inputs`` are ``(label, path)`` pairs; a ``None`` path
     is skipped.  ``label`` is what the user typed the path after (``--save``)
     and is named in the message together with the path as typed.  Raise
-    ValueError if an output is a directory or not a regular file, if its
-    directory does not exist or is not writable, or if it is the same file
-    as another output (one would overwrite the other) or as an input (the
-    input would be lost).
+    ValueError if an output is the same file as another output (one would
+    overwrite the other) or as an input (the input would be lost; compared
+    by device and inode, through symbolic and hard links), if it is a
+    directory or not a regular file, if its directory does not exist or is
+    not writable, if it belongs to another user in a sticky directory, or if
+    its temporary file cannot be made and removed (a name too long, a
+    read-only file system).  Nothing is left behind.
     """
     outputs = [(label, os.fspath(path)) for label, path in outputs
                if path is not None]

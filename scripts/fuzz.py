@@ -253,7 +253,13 @@ def mutate_json_text(rng, text):
         lines = text.splitlines(True)
         if lines:
             at = rng.randrange(len(lines))
-            lines.insert(at, rng.choice(lines) * rng.choice((1, 10, 1000)))
+            line = rng.choice(lines)
+            times = rng.choice((1, 10, 1000))
+            # At most 20 MB (past every reader's size limit): a line of
+            # "[" * 100000 repeated 1,000 times would be 100 MB of the
+            # harness's own memory, under the reader's cap.
+            times = max(1, min(times, (20 << 20) // max(1, len(line))))
+            lines.insert(at, line * times)
             return "".join(lines)
     return mutate_bytes(rng, text.encode("utf-8")).decode("utf-8", "replace")
 
@@ -768,9 +774,16 @@ def run_cases(seed, indexes, keep=None, report=None):
         for index in indexes:
             shutil.rmtree(directory, ignore_errors=True)
             os.mkdir(directory)
-            case = make_case(seed, index, paths, directory)
+            try:
+                case = make_case(seed, index, paths, directory)
+            except MemoryError:
+                # The harness's own mutation, not purenn: say which case.
+                case = Case(KINDS[index % len(KINDS)], "not made", [])
+                problem = "the harness ran out of memory making the case"
+            else:
+                problem = run_argv(case[2],
+                                   check=getattr(case, "check", None))
             kind, what, argv = case
-            problem = run_argv(argv, check=getattr(case, "check", None))
             if problem is not None:
                 failures.append((index, kind, what, argv, problem))
             if report is not None and (problem is not None or keep):

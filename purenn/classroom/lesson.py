@@ -35,9 +35,13 @@ __all__ = ["LANGUAGES", "MAX_DRAWN", "text", "diagram", "compact_diagram",
 LANGUAGES = ("en", "zh")
 
 # A layer of more neurons than this is not drawn neuron by neuron (a 784
-# pixel input layer becomes one box); 16 is trace.MAX_NEURONS, the size a
-# trace still prints in full.
-MAX_DRAWN = 16
+# pixel input layer becomes one box); 784-30-10's hidden layer is drawn.
+MAX_DRAWN = 32
+
+# A neuron's hover text lists its terms w*a one by one up to this many
+# inputs (trace.MAX_NEURONS, the size a trace prints in full); above it, the
+# sum, b and z (the terms are in the neuron panel).
+_MAX_LISTED = 16
 
 # Sentences of the lesson views.  The Chinese words are the translated
 # primer's own (docs/glossary.md lists them with the English beside them);
@@ -214,7 +218,7 @@ def compact_diagram(net, x, lang="en"):
         neurons = []
         for j, w_row in enumerate(net.w[l]):
             b, z, a = net.b[l][j][0], view.z[l][j][0], view.a[l][j][0]
-            if len(w_row) > MAX_DRAWN:
+            if len(w_row) > _MAX_LISTED:
                 total = matrix.dot([w_row], view.a[l - 1])[0][0]
                 hover = ("z[{0}][{1}] = Σₖ w[{0}][{1}][k]·a[{2}][k] + "
                          "b[{0}][{1}] = {3} + {4} = {5}\n"

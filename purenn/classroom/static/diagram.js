@@ -26,11 +26,12 @@ export function drawNetwork(box, d, options) {
   const gap = small ? 90 : 19;
   const radius = small ? 22 : 7;
   const width = small ? 560 : 420;
-  const height = Math.max(tallest * gap + 30, 120);
+  const height = Math.max(tallest * gap + 30, small ? 110 : 120);
   const svg = svgEl("svg", {viewBox: "0 0 " + width + " " + height, "class": "network", role: "img",
                             "aria-label": d.sizes.join("-")});
   const positions = layers.map(function (layer, l) {
-    const x = 40 + (width - 80) * l / Math.max(columns - 1, 1);
+    const margin = small ? 95 : 40;
+    const x = margin + (width - 2 * margin) * l / Math.max(columns - 1, 1);
     const n = counts[l];
     const top = (height - (n - 1) * gap) / 2;
     const at = [];

@@ -217,6 +217,12 @@ function showActivations(activations) {
 }
 
 function markSelected(l, j) {
+  if (state.drawing) {
+    // The chosen neuron and its incoming weights stand out in the drawing.
+    const edges = [];
+    for (let k = 0; k < state.sizes[l - 1]; k++) { edges.push([l, j, k]); }
+    state.drawing.setFocus({neurons: [[l, j]], edges: l > 1 ? edges : []});
+  }
   document.querySelectorAll(".tile.selected, .bar.selected").forEach(function (n) { n.classList.remove("selected"); });
   const last = l === state.sizes.length - 1;
   const node = last ? $("output-bar-" + j) : $("tile-" + l + "-" + j);

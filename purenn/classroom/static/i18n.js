@@ -123,7 +123,7 @@ export const STRINGS = {
     "walk.all": "全部步骤", "walk.name": "名称", "walk.eq": "公式", "walk.plugged": "代入数字",
     "walk.value": "值", "walk.trace": "purenn trace 的输出",
     "train.h": "实时训练",
-    "train.summary": "一个新的 {layers} 网络，用 purenn 的引擎训练（network.py 的顺序和比特，引擎的速度），{train} 个 MNIST 图像（小批量 {batch}，η = {eta}），在 {test} 个图像上测试。",
+    "train.summary": "一个新的 {layers} 网络，用 purenn 的引擎训练（network.py 的顺序和比特，引擎的速度），{train} 个 MNIST 图像（一批 {batch} 个，η = {eta}），在 {test} 个图像上测试。",
     "train.epoch": " 已完成的轮次：{done} / {total}（从 0 编号，同 purenn train 的输出）",
     "train.last": "；最近一轮 {correct} / {total} 正确", "train.finished": "——用时 {s} 秒完成。",
     "train.epochcol": "轮次", "train.correct": "正确", "train.accuracy": "准确率"

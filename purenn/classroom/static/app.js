@@ -34,7 +34,13 @@ if (view === "primer" || view === "demo" || view === "model") {
   $("model").textContent = t("model.train");
   started = showTraining();
 } else {
-  started = startDigit();
+  // The digit view needs a 784-pixel input; a small model a teacher loads
+  // (say a 2-3-2 saved by `example --save`) is walked through instead.
+  started = api("/api/model").then(function (model) {
+    if (model.sizes[0] === 784) { return startDigit(); }
+    $("model").textContent = t("model.line", {source: model.source, sizes: model.sizes.join("-")});
+    return showWalkthrough("model");
+  });
 }
 api("/api/train").then(function () { $("nav-train").hidden = false; }, function () {});
 Promise.resolve(started).catch(function (error) { showError(error.message); })

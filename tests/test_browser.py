@@ -401,8 +401,18 @@ def test_lesson_exercise_3_zeroes_an_active_neuron(browser, site):
     assert net.a[layer][j][0] > 0.9    # the neuron is on for image 0
     dom = _dom(browser, "{}?index=0&neuron={},{}&zero={},{}".format(
         httpd.url(), layer, j, layer, j))
-    assert _text(dom, "neuron-z") == _text(dom, "neuron-b")
+    assert _text(dom, "neuron-z") == _text(dom, "neuron-b") == \
+        repr(net.b[layer][j][0])
     assert 'id="neuron-all-zero"' in dom
+    # The lesson's numbers for this exercise: b, and output 7 after zeroing.
+    with open(os.path.join(REPO, "docs", "lesson.md"), encoding="utf-8") as f:
+        lesson_text = f.read()
+    changed = network.Network(net.layers, b=net.biases, w=net.weights)
+    changed.w[layer][j] = [0.0] * len(changed.w[layer][j])
+    output7 = repr(changed.output(x)[7])
+    assert _text(dom, "output-7") == output7
+    for number in (repr(net.b[layer][j][0]), output7):
+        assert number in lesson_text, number
 
 
 LAYOUT_PAGES = ["?index=0&label=7&step=3&neuron=1,5", "?view=primer",
@@ -451,3 +461,29 @@ def test_copy_as_json_confirms(browser, site):
             "document.querySelector('.copied') &&"
             " document.querySelector('.copied').textContent")
         assert "Copied" in said
+
+
+def test_a_small_served_model_is_walked_through(browser):
+    """A small model a teacher loads (the 2-3-2 demo) opens the walkthrough,
+    its numbers those of trace for the model's default input."""
+    httpd = serve.make_server(api.Classroom(trace.demo_network(),
+                                            source="demo.json"),
+                              "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        with _page(browser, httpd.url() + "?input=0.8,0.2&target=0,1") \
+                as page:
+            first = page.evaluate(
+                "document.getElementById('stage-value').textContent")
+            hover = page.evaluate(
+                "document.getElementById('edge-2-1-0').getAttribute("
+                "'data-text')")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    record = trace.trace(trace.demo_network(), [0.8, 0.2], [0.0, 1.0], 0.1)
+    assert first == repr(record["layers"][0]["z"][0][0])
+    w, a = record["layers"][1]["w"][1][0], record["layers"][0]["a"][0][0]
+    assert hover.endswith("= {!r}".format(w * a))

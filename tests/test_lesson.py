@@ -103,3 +103,25 @@ def test_neuron_step_detail_has_before_values():
     assert step["y"] == "1.0"
     from purenn.primer import sigmoid_prime
     assert step["sigma_prime"] == repr(sigmoid_prime(out["z"][1][0]))
+
+
+@pytest.mark.parametrize("argv", [["example"], ["example", "--network", "demo"],
+                                  ["trace", "DEMO", "--input", "0.8,0.2",
+                                   "--target", "0,1"]])
+def test_cli_lang_zh_changes_words_not_numbers(argv, tmp_path, capsys):
+    import re
+    from purenn.cli import main
+    if "DEMO" in argv:
+        path = str(tmp_path / "demo.json")
+        trace.demo_network().save(path)
+        argv = [path if a == "DEMO" else a for a in argv]
+    assert main(argv) == 0
+    english = capsys.readouterr().out
+    assert main(argv + ["--lang", "zh"]) == 0
+    chinese = capsys.readouterr().out
+    number = r"-?\d[\d.]*(?:e[-+]\d+)?"
+    assert re.findall(number, chinese) == re.findall(number, english)
+    assert "输入" in chinese and "the input" not in chinese
+    if argv[0] == "trace" or "demo" in argv:
+        for word in ("前馈", "反向传播", "偏差", "原始成本", "更新成本"):
+            assert word in chinese, word

@@ -108,8 +108,8 @@ _EQUATION = {
     "dc_dw": "∂C/∂w = a_prev·∂C/∂b",
     "dc_da_prev": "∂C/∂a_prev = Σⱼ wⱼₖ·∂C/∂bⱼ",
     "dc_da_prev1": "∂C/∂a_prev = w·∂C/∂b",
-    "updated_b": "b − ∂C/∂b·step_size",
-    "updated_w": "w − ∂C/∂w·step_size",
+    "updated_b": "updated_b = b − ∂C/∂b·step_size",
+    "updated_w": "updated_w = w − ∂C/∂w·step_size",
 }
 
 

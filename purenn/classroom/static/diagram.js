@@ -25,7 +25,7 @@ export function drawNetwork(box, d, options) {
   const small = tallest <= 4;
   const gap = small ? 90 : 19;
   const radius = small ? 22 : 7;
-  const width = small ? 560 : 420;
+  const width = small ? 560 : 640;
   const height = Math.max(tallest * gap + 30, small ? 110 : 120);
   const svg = svgEl("svg", {viewBox: "0 0 " + width + " " + height, "class": "network", role: "img",
                             "aria-label": d.sizes.join("-")});

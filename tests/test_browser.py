@@ -15,6 +15,7 @@ Chromium binary.  Screenshots at 1280 and 390 px wide are saved in pytest's
 temporary directory for a person to look at (the path is printed with -s).
 """
 import base64
+import collections
 import contextlib
 import html
 import json
@@ -358,36 +359,44 @@ def test_demo_diagram_hover_equals_trace(browser, site):
                 repr(float(w) * float(a_prev))) in text, text
 
 
-# The numbers each exercise of docs/lesson.md asks for, and the page that
-# shows them (the URLs the lesson gives).
-LESSON = [
-    ("?index=0&neuron=1,5",
-     ["-2.9917337604851157", "1.0", "-2.3095420245307516",
-      "0.796078431372549", "-1.8385765920774217", "-8.452648808814098",
-      "-0.8070147603961998", "-9.259663569210298", "9.517828394361073e-05"]),
-    ("?index=0&label=7&step=3&neuron=2,7",
-     ["0.9965198628399385", "0.003468025805408618",
-      "-0.0034801371600614583",
-      "-1.20692054774546e-05", "0.9998447885250974",
-      "-1.206733219827154e-05", "4.1732655139027575", "4.173301715899353"]),
-    ("?index=0&label=7&step=3&neuron=1,5", ["-7.476126654158645e-10"]),
-]
+# The numbers each exercise of docs/lesson.md asks for, computed from the
+# reference by scripts/lesson_numbers.py, with the page (the URL the lesson
+# gives) that shows them.
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import lesson_numbers  # noqa: E402
 
 
-@pytest.mark.parametrize("query, numbers", LESSON)
+def _lesson_pages():
+    if not os.path.exists(MODEL) or not HAVE_MNIST:
+        return []
+    pages = collections.OrderedDict()
+    for name, (url, value) in lesson_numbers.lesson_numbers().items():
+        pages.setdefault(url, []).append((name, value))
+    return list(pages.items())
+
+
+REFRESH_LESSON = ("if the model or sigmoid's bits changed on purpose, run "
+                  "python scripts/lesson_numbers.py --write and read the "
+                  "diff of docs/lesson.md and docs/lesson.zh.md")
+
+
+@pytest.mark.parametrize("query, numbers", _lesson_pages())
 def test_lesson_numbers_are_on_the_page(browser, site, query, numbers):
     httpd, _ = site
-    with open(os.path.join(REPO, "docs", "lesson.md"), encoding="utf-8") as f:
-        lesson_text = f.read()
     with _page(browser, httpd.url() + query) as page:
         shown = page.evaluate(
-            "Array.prototype.map.call(document.querySelectorAll('.num'),"
-            " function (e) { return e.textContent; })")
-    for number in numbers:
-        assert number in lesson_text, number    # as repr prints it
-        assert number in shown, number
-    if "neuron=1,5" in query and "step" not in query:
-        assert "116" in lesson_text
+            "Array.prototype.map.call(document.querySelectorAll('.num, "
+            "#neuron .formula'), function (e) { return e.textContent; })")
+    text = " ".join(shown)
+    for path in ("lesson.md", "lesson.zh.md"):
+        with open(os.path.join(REPO, "docs", path), encoding="utf-8") as f:
+            lesson_text = f.read()
+        for name, value in numbers:   # as repr prints it
+            assert value in lesson_text, "{}: {} {} is not in {}; {}".format(
+                path, name, value, path, REFRESH_LESSON)
+    for name, value in numbers:
+        assert value in shown or " {} ".format(value) in text or \
+            "({} ".format(value) in text, (name, value)
 
 
 def test_lesson_exercise_3_zeroes_an_active_neuron(browser, site):

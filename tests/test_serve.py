@@ -35,7 +35,9 @@ def _net():
 
 @pytest.fixture(scope="module")
 def server():
-    room = api.Classroom(_net(), source="test-model", max_sessions=3)
+    # active_seconds=0: every session not in a request may make room.
+    room = api.Classroom(_net(), source="test-model", max_sessions=3,
+                         active_seconds=0)
     httpd = serve.make_server(room, "127.0.0.1", 0)
     thread = threading.Thread(target=httpd.serve_forever)
     thread.daemon = True
@@ -192,7 +194,7 @@ def test_zeroed_neuron_has_z_equal_to_b(server):
 def test_sessions_are_capped(server):
     made = [post(server, "/api/zero", {"layer": 1, "neuron": 0})["session"]
             for _ in range(4)]
-    # max_sessions is 3 in this fixture: the oldest one is gone.
+    # max_sessions is 3 in this fixture: the oldest idle one is gone.
     with pytest.raises(urllib.error.HTTPError):
         post(server, "/api/predict", {"pixels": [0] * 784,
                                       "session": made[0]})

@@ -51,18 +51,28 @@ def _request(httpd, method, path, body=None, headers=None):
     """Return (status, headers, body bytes) for one raw request."""
     host, port = httpd.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
+    headers = dict(headers or {})
+    if method == "POST":
+        headers.setdefault("Content-Type", _content_type(path))
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
         connection.close()
 
 
+def _content_type(path):
+    # What the page sends: the server takes nothing else.
+    return ("application/octet-stream" if path == "/api/upload"
+            else "application/json")
+
+
 def post(httpd, path, answer=None, raw=None):
     data = raw if raw is not None else json.dumps(answer).encode("utf-8")
-    request = urllib.request.Request(httpd.url().rstrip("/") + path,
-                                     data=data, method="POST")
+    request = urllib.request.Request(
+        httpd.url().rstrip("/") + path, data=data, method="POST",
+        headers={"Content-Type": _content_type(path)})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read().decode("utf-8"))
 

@@ -117,7 +117,7 @@ _SECURITY_HEADERS = (
 )
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-_DIGITS = re.compile(r"[0-9]{1,12}\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
 _SMALL_INT = re.compile(r"[0-9]{1,9}\Z")
 _PRINTABLE = re.compile(r"[\x21-\x7e]+\Z")
 # JSON integers longer than this are refused while parsing (the page sends
@@ -226,6 +226,9 @@ def _parse_head(head):
         raise _HttpError(411 if method == "POST" else 400,
                          "Content-Length {!r} is not a whole number".format(
                              length[:20]))
+    elif len(length) > 12:
+        raise _HttpError(413, "Content-Length of {} digits is over any "
+                         "limit".format(len(length)))
     else:
         request.length = int(length)
     if method == "POST" and length is None:

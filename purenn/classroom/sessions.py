@@ -236,7 +236,8 @@ class SessionStore:
         for session in sessions:
             arrays = [session.w, session.b]
             if session.last_step is not None:
-                arrays.append(session.last_step.get("w"))
+                arrays += [session.last_step.get("w"),
+                           session.last_step.get("b")]
             held = [a for group in arrays if group for a in group
                     if a is not None]
             changed += session.w is not None

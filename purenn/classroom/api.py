@@ -61,11 +61,11 @@ __all__ = ["ApiError", "Classroom", "MAX_SESSIONS", "MAX_PICTURE_PIXELS",
 MAX_PICTURE_PIXELS = 1000 * 1000
 
 # What decoding a PNG costs is set by its unfiltered data, height x (1 +
-# bytes per row), not by its pixels nor by its size on the wire: a 9.6 KB
-# file of 1000 x 1000 RGBA16 rows is 8 MB to unfilter.  On CPython 3.11 on
-# the 2-core machine the decoders take up to about 0.25 s and 25 MB a
-# megabyte of it (Paeth rows, the dearest), so an upload is refused before
-# decoding above 2 MB of it: at most about half a second of CPU.
+# bytes per row), and its pixels, not by its size on the wire: a 9.6 KB file
+# of 1000 x 1000 RGBA16 rows is 8 MB to unfilter.  An upload over 2 MB of
+# it (or over MAX_PICTURE_PIXELS) is refused before decoding.  The dearest
+# that pass took 1.2 s of CPU on CPython 3.11 on the 2-core machine (noisy
+# 1000 x 1000 16-bit grey; 510 x 510 RGBA16 Paeth rows took 0.7 s).
 MAX_DECODE_BYTES = 2 * 1024 * 1024
 
 # At most this many uploads are decoded at once (one per core); another

@@ -330,7 +330,6 @@ class ClassroomServer:
         self._connections = {}
         self._stop = False
         self._stopped = threading.Event()
-        self._running = False
 
     # -- addresses ------------------------------------------------------------
 
@@ -384,7 +383,6 @@ class ClassroomServer:
     def serve_forever(self, poll_interval=0.5):
         """Serve until ``shutdown()`` is called (or Ctrl-C in this thread)."""
         self._stopped.clear()
-        self._running = True
         self._selector.register(self.socket, selectors.EVENT_READ, None)
         self._selector.register(self._wake_read, selectors.EVENT_READ, None)
         next_sweep = time.monotonic()
@@ -413,7 +411,6 @@ class ClassroomServer:
                     self._selector.unregister(fileobj)
                 except (KeyError, ValueError):
                     pass
-            self._running = False
             self._stop = False
             self._stopped.set()
 
@@ -450,8 +447,10 @@ class ClassroomServer:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS,
                                  errno.ENOMEM):
                     # Out of sockets: make room by dropping the connection
-                    # idle longest, and take this one on the next round.
-                    self._make_room()
+                    # idle longest, and take this one on the next round; if
+                    # none can go, wait a moment rather than spin.
+                    if not self._make_room():
+                        time.sleep(0.05)
                 return
             if len(self._connections) >= self.max_connections:
                 self._make_room()
@@ -465,7 +464,8 @@ class ClassroomServer:
             self._selector.register(sock, selectors.EVENT_READ, connection)
 
     def _make_room(self):
-        """Close the connection waiting longest for a request's bytes."""
+        """Close the connection waiting longest for a request's bytes;
+        return False if there is none."""
         oldest = None
         for connection in self._connections.values():
             if connection.state == _READ and (
@@ -473,6 +473,7 @@ class ClassroomServer:
                 oldest = connection
         if oldest is not None:
             self._close(oldest)
+        return oldest is not None
 
     def _sweep(self, now):
         """End connections past their deadline."""

@@ -237,6 +237,27 @@ class _OuterProduct:
         return len(self.dc_db)
 
 
+class _PackedRows:
+    """A packed J x K matrix (``sessions.pack_matrices``) read row by row:
+    the neuron view needs one row of the weights before and after a step,
+    not all of them."""
+
+    def __init__(self, flat, width):
+        self.flat = flat
+        self.width = width
+
+    def __getitem__(self, j):
+        return self.flat[j * self.width:(j + 1) * self.width].tolist()
+
+    def __len__(self):
+        return len(self.flat) // self.width
+
+
+def _packed_rows(arrays, widths):
+    return [None if flat is None else _PackedRows(flat, width)
+            for flat, width in zip(arrays, widths)]
+
+
 # The J x 1 columns of a step record, kept packed in a session.
 _COLUMNS = ("z", "a", "dc_da", "dc_db", "updated_z", "updated_a")
 
@@ -351,10 +372,10 @@ class Classroom:
         for key in _COLUMNS:
             record[key] = unpack_matrices(kept[key], [1] * len(kept[key]))
         record["w"] = (list(self.net.w) if kept["w"] is None
-                       else unpack_matrices(kept["w"], widths))
+                       else _packed_rows(kept["w"], widths))
         record["b"] = (list(self.net.b) if kept["b"] is None
                        else unpack_matrices(kept["b"], ones))
-        record["updated_w"] = unpack_matrices(session.w, widths)
+        record["updated_w"] = _packed_rows(session.w, widths)
         record["updated_b"] = unpack_matrices(session.b, ones)
         record["dc_dw"] = [None] + [
             _OuterProduct(record["dc_db"][l], record["a"][l - 1])
@@ -461,14 +482,16 @@ class Classroom:
     def _step_detail(record, layer, j, chosen, taken):
         a_prev = matrix.flatten(record["a"][layer - 1])
         grads = record["dc_dw"][layer][j]
+        w_row, updated_row = record["w"][layer][j], \
+            record["updated_w"][layer][j]
         return {
             "taken": taken, "label": record["label"],
             "step_size": repr(record["step_size"]),
             "dc_da": repr(record["dc_da"][layer][j][0]),
             "dc_db": repr(record["dc_db"][layer][j][0]),
             "terms": [{"k": k, "a": repr(a_prev[k]), "dc_dw": repr(grads[k]),
-                       "w": repr(record["w"][layer][j][k]),
-                       "updated_w": repr(record["updated_w"][layer][j][k])}
+                       "w": repr(w_row[k]),
+                       "updated_w": repr(updated_row[k])}
                       for k in chosen],
             "b": repr(record["b"][layer][j][0]),
             "updated_b": repr(record["updated_b"][layer][j][0]),

@@ -30,9 +30,11 @@ socket through ``selectors`` (epoll on Linux): it accepts (backlog
 ``BACKLOG``), reads whole requests against a total deadline for the head and
 body (``REQUEST_SECONDS``), closes idle keep-alive connections after
 ``KEEP_ALIVE_SECONDS``, and writes the answers.  Only complete requests reach
-the threads, a bounded pool (``WORKERS``) for the arithmetic and a smaller
-one (``api.DECODE_SLOTS``, one per core) for uploads.  An idle or slow
-connection costs a socket and a few hundred bytes, never a thread.
+the threads: a bounded pool (``WORKERS``) for the learning steps and neuron
+views, another (``QUICK_WORKERS``) for the short requests, so that a predict
+never waits behind steps, and one (``api.DECODE_SLOTS``, one per core) for
+uploads.  An idle or slow connection costs a socket and a few hundred bytes,
+never a thread.
 
 ``Training`` runs a small training run in a background thread for
 ``purenn serve --train`` and reports its progress at ``GET /api/train``.  It
@@ -57,7 +59,7 @@ from purenn.network import Network
 from purenn.classroom.api import ApiError, DECODE_SLOTS
 
 __all__ = ["STATIC_FILES", "MAX_JSON_BYTES", "MAX_UPLOAD_BYTES",
-           "POST_ROUTES", "GET_ROUTES", "BACKLOG", "WORKERS",
+           "POST_ROUTES", "GET_ROUTES", "BACKLOG", "WORKERS", "QUICK_WORKERS",
            "KEEP_ALIVE_SECONDS", "REQUEST_SECONDS", "ClassroomServer",
            "make_server", "is_loopback", "Training"]
 
@@ -87,8 +89,12 @@ GET_ROUTES = {"/api/model": "model", "/api/mnist": "mnist",
 # connections each is 360 at once (the kernel caps it at somaxconn).
 BACKLOG = 1024
 # Threads for the arithmetic: the GIL runs one at a time, so more would only
-# add waiting; a few let a short predict pass a long step.
-WORKERS = max(4, 2 * (os.cpu_count() or 1))
+# add waiting.  The learning steps and neuron views (about 11 ms and 5 ms of
+# CPU for 784-30-10) have WORKERS threads; everything else (a predict is
+# about 3 ms) has QUICK_WORKERS of its own, so it never queues behind them.
+WORKERS = max(2, os.cpu_count() or 1)
+QUICK_WORKERS = 2
+_SLOW_ROUTES = frozenset(("/api/step", "/api/neuron"))
 # Between two requests on a keep-alive connection.
 KEEP_ALIVE_SECONDS = 5
 # From a request's first byte to its last, head and body together (and
@@ -318,6 +324,8 @@ class ClassroomServer:
         self.max_connections = max_connections
         self._pool = concurrent.futures.ThreadPoolExecutor(
             workers, thread_name_prefix="purenn-worker")
+        self._quick = concurrent.futures.ThreadPoolExecutor(
+            QUICK_WORKERS, thread_name_prefix="purenn-quick")
         self._uploads = concurrent.futures.ThreadPoolExecutor(
             DECODE_SLOTS, thread_name_prefix="purenn-upload")
         self._waiting = 0
@@ -425,6 +433,7 @@ class ClassroomServer:
         for connection in list(self._connections.values()):
             self._close(connection)
         self._pool.shutdown(wait=False)
+        self._quick.shutdown(wait=False)
         self._uploads.shutdown(wait=False)
         self.socket.close()
         self._selector.close()
@@ -558,7 +567,8 @@ class ClassroomServer:
         self._selector.unregister(connection.sock)
         self._waiting += 1
         self._waiting_uploads += upload
-        pool = self._uploads if upload else self._pool
+        pool = (self._uploads if upload else self._pool
+                if request.path in _SLOW_ROUTES else self._quick)
         pool.submit(self._work, connection, request, upload)
 
     def _work(self, connection, request, upload):

@@ -100,6 +100,18 @@ class Server:
             self.log_lines += 1
             self.log_tail.append(line.decode("utf-8", "replace").rstrip())
 
+    def cpu_seconds(self):
+        """Return the server's CPU time so far (user + system), from /proc."""
+        try:
+            with open("/proc/{}/stat".format(self.process.pid)) as stream:
+                fields = stream.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        # Fields 14 and 15 of proc(5), utime and stime, in clock ticks;
+        # after the ")" that ends the name, field 3 is the first.
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks
+
     def status(self):
         """Return (RSS in bytes, threads) from /proc, and note the highest."""
         try:
@@ -848,6 +860,8 @@ def _class_main(args, server, out):
     time.sleep(1.0)
     rss_sessions, _ = server.status()
     stop_at = time.monotonic() + args.seconds
+    cpu_server, cpu_self = server.cpu_seconds(), time.process_time()
+    load_before = _load_average()
     slow = SlowConnections(server.port, args.slow, stop_at)
     slow.start()
     time.sleep(min(2.0, args.seconds / 4))   # the slow ones are open first
@@ -858,6 +872,9 @@ def _class_main(args, server, out):
     for student in students:
         student.join(args.seconds + 120)
     slow.join(30)
+    cpu_server = server.cpu_seconds() - cpu_server
+    cpu_self = time.process_time() - cpu_self
+    load_after = _load_average()
     class_rss, class_threads = server.rss_max, server.threads_max
     uploads, upload_seconds, upload_rss = hostile_uploads(
         server.port, args.uploads, server) if args.uploads else (
@@ -888,6 +905,11 @@ def _class_main(args, server, out):
         ("server RSS / threads, highest in the class", "{} MB / {}".format(
             class_rss >> 20, class_threads)),
         ("live sessions at the end", made + sessions_now),
+        ("CPU seconds in the class: server / this script",
+         "{:.1f} / {:.1f} (of {:g} s)".format(cpu_server, cpu_self,
+                                              args.seconds)),
+        ("load average before / after the class", "{} / {}".format(
+            load_before, load_after)),
         ("slow connections opened / closed by the server",
          "{} / {} (median life {:.1f} s; answers {})".format(
              slow.opened, sum(slow.closed_by_server.values()),
@@ -901,6 +923,13 @@ def _class_main(args, server, out):
     for name, value in rows:
         out.write("| {} | {} |\n".format(name, value))
     return 1 if total_errors or stats.resets or lost else 0
+
+
+def _load_average():
+    try:
+        return "{:.1f}".format(os.getloadavg()[0])
+    except OSError:
+        return "?"
 
 
 def _version(python):

@@ -237,6 +237,16 @@ class _OuterProduct:
         return len(self.dc_db)
 
 
+def _tiles(net):
+    """The first layer's weights, each neuron's as 0..255 shades."""
+    tiles = []
+    for weights in net.w[1]:
+        largest = max(abs(value) for value in weights) or 1.0
+        tiles.append([int(round(128 + 127 * value / largest))
+                      for value in weights])
+    return tiles
+
+
 class _PackedRows:
     """A packed J x K matrix (``sessions.pack_matrices``) read row by row:
     the neuron view needs one row of the weights before and after a step,
@@ -323,6 +333,7 @@ class Classroom:
         self._lock = threading.Lock()
         self._decodes = threading.BoundedSemaphore(DECODE_SLOTS)
         self._test_set = None
+        self._served_tiles = None
 
     # -- sessions ---------------------------------------------------------
 
@@ -396,11 +407,13 @@ class Classroom:
                     net = self._network_of(session)
             else:
                 net = self.net
-        tiles = []
-        for weights in net.w[1]:
-            largest = max(abs(value) for value in weights) or 1.0
-            tiles.append([int(round(128 + 127 * value / largest))
-                          for value in weights])
+        if net is not self.net:
+            tiles = _tiles(net)
+        else:
+            # Every page asks for the served model's tiles when it opens.
+            if self._served_tiles is None:
+                self._served_tiles = _tiles(net)
+            tiles = self._served_tiles
         return {"sizes": net.layers, "source": self.source, "session": name,
                 "tiles": tiles}
 

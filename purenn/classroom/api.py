@@ -359,6 +359,16 @@ class Classroom:
         with held as session:
             yield session.name, session
 
+    def _network(self, body, create=False):
+        """Return (session name or None, network) for a request that only
+        reads the network: the served one, or a snapshot of the session's
+        weights taken under its lock."""
+        with self._session(body, create) as (name, session):
+            if session is None:
+                return None, self.net
+            with session.lock:
+                return name, self._network_of(session)
+
     def _network_of(self, session):
         """Return a network view of ``session``'s weights (the served
         model's when it has none); call it holding ``session.lock``."""
@@ -401,12 +411,7 @@ class Classroom:
         Each tile is one first-layer neuron's weights as 0..255 shades
         (128 for 0, scaled by the neuron's largest |w|), for drawing only.
         """
-        with self._session(_object(body or {})) as (name, session):
-            if session is not None:
-                with session.lock:
-                    net = self._network_of(session)
-            else:
-                net = self.net
+        name, net = self._network(_object(body or {}))
         if net is not self.net:
             tiles = _tiles(net)
         else:
@@ -421,12 +426,7 @@ class Classroom:
         """Feed an input forward: the outputs, the digit, every layer's a."""
         body = _object(body)
         x = input_vector(body, self.net.layers[0])
-        with self._session(body) as (name, session):
-            if session is not None:
-                with session.lock:
-                    net = self._network_of(session)
-            else:
-                net = self.net
+        name, net = self._network(body)
         work = _view(net)
         outputs = work.output(x)
         return {"outputs": outputs, "prediction": argmax(outputs),

@@ -434,3 +434,18 @@ def test_a_small_class(tmp_path):
     assert "| lost updates (sessions checked) | 0 (" in text
     for endpoint in ("predict", "step"):
         assert "| {} |".format(endpoint) in text
+
+
+def test_expect_100_continue_is_answered(server):
+    # curl sends a body over 1 KB only after "100 Continue" (or a second).
+    body = json.dumps({"x": [0.0] * 784}).encode()
+    sock = socket.create_connection(server.server_address[:2], timeout=10)
+    try:
+        sock.sendall(_post_head(server, length=len(body),
+                                extra="Expect: 100-continue\r\n"))
+        assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        status, answer = classroom_load._read_answer(sock, 10)
+        assert status == 200 and len(json.loads(answer)["outputs"]) == 10
+    finally:
+        sock.close()

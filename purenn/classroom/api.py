@@ -647,15 +647,15 @@ class Classroom:
         if not isinstance(pixels, list) or len(pixels) != width * height:
             raise ApiError("pixels: expected {} x {} = {} numbers from 0 to "
                            "255".format(width, height, width * height))
-        rows = []
-        for r in range(height):
-            row = pixels[r * width:(r + 1) * width]
-            for c, value in enumerate(row):
-                _number(value, "pixels[{}]".format(r * width + c))
+        if not (set(map(type, pixels)) <= {int, float} and
+                all(0 <= value <= 255 for value in pixels)):
+            for index, value in enumerate(pixels):    # name the first bad one
+                _number(value, "pixels[{}]".format(index))
                 if not 0 <= value <= 255:
                     raise ApiError("pixels[{}] is {!r}, expected 0 to "
-                                   "255".format(r * width + c, value))
-            rows.append([value / 255 for value in row])
+                                   "255".format(index, value))
+        rows = [[value / 255 for value in pixels[r * width:(r + 1) * width]]
+                for r in range(height)]
         return self._prepared(rows, "drawing {}x{}".format(width, height))
 
     def upload(self, data):

@@ -43,8 +43,9 @@ def next_up(x):
 def test_ulps_counts_the_doubles_between():
     assert ulps(1.0, next_up(1.0)) == 1
     assert ulps(next_up(-1.0), -1.0) == 1
-    assert ulps(0.0, -0.0) == 0
-    assert ulps(-5e-324, 5e-324) == 2
+    # A different sign of zero is one step: -0.0 and 0.0 are two doubles.
+    assert ulps(0.0, -0.0) == 1
+    assert ulps(-5e-324, 5e-324) == 3
     assert ulps(1.0, 2.0) == 2 ** 52
     assert ulps(1.0, float("nan")) == float("inf")
 
@@ -90,29 +91,40 @@ def test_directories_compare_case_by_case(tmp_path, capsys):
                                                       "demo-2-3-2"])
     golden.write_fixtures(str(tmp_path / "a"), cases=["demo-2-3-2"],
                           hex=True)
-    assert main(["compare", str(tmp_path / "e"), str(tmp_path / "a")]) == 0
+    # One case file of two is missing: that fails, unless --partial.
+    assert main(["compare", str(tmp_path / "e"), str(tmp_path / "a")]) == 1
     out = capsys.readouterr().out
     assert "case demo-2-3-2: 2 steps" in out
     assert "case primer-1-1-1: not in ACTUAL" in out
+    assert "missing: FAILED" in out
+    assert main(["compare", str(tmp_path / "e"), str(tmp_path / "a"),
+                 "--partial"]) == 0
+    out = capsys.readouterr().out
+    assert "never compared (--partial)" in out
+    assert "--partial: 22 of the fixture's values were never compared" in out
 
 
-def test_missing_quantities_are_listed_not_failed(tmp_path, capsys, fixture):
+def test_missing_quantities_fail_unless_partial(tmp_path, capsys, fixture):
     actual = {"steps": [{"layers": [
         {"updated_w": layer["updated_w"],
          # a flat list for a J x 1 column is accepted
          "updated_b": matrix.flatten(layer["updated_b"])}
         for layer in step["layers"]]} for step in fixture["steps"]]}
     status, out, _ = run(tmp_path, capsys, fixture, actual)
-    assert status == 0
-    assert ("not in ACTUAL (not compared): z[1], a[1], z[2], a[2], cost "
-            "(example), dc_da[2], dc_db[2], dc_dw[2], dc_da[1], dc_db[1], "
-            "dc_dw[1], rate, sum_dc_db[1], sum_dc_db[2], sum_dc_dw[1], "
-            "sum_dc_dw[2], cost, test outputs") in out
+    assert status == 1
+    assert "INCOMPLETE: 1775 of the fixture's values are not in ACTUAL" in out
+    assert "    z[1]: missing in 22 of 22 places (first: steps[0]." \
+        "examples[0].layers[0].z)" in out
+    assert "    test outputs: missing in 1 of 1 places" in out
     assert "initial" not in out
-    actual["steps"].pop()
-    status, out, _ = run(tmp_path, capsys, fixture, actual)
+    status, out, _ = run(tmp_path, capsys, fixture, actual, "--partial")
     assert status == 0
-    assert "note: updated_w[1]: missing in 1 of 6 places" in out
+    assert "--partial: 1775 of the fixture's values were never compared" \
+        in out
+    actual["steps"].pop()
+    status, out, _ = run(tmp_path, capsys, fixture, actual, "--partial")
+    assert status == 0
+    assert "    updated_w[1]: missing in 1 of 6 places" in out
 
 
 def with_update(fixture, step, layer, key, values):

@@ -2,6 +2,7 @@
  *
  *   gcc -O2 -ffp-contract=off -o port scripts/ports/port.c
  *   ./port FIXTURE ACTUAL
+ *   ./port --exp < ARGUMENTS      (exp of each hex float on stdin, as %a)
  *
  * Reads a golden fixture (floats as JSON numbers or C99 hex strings), trains
  * from its initial parameters in its order, and writes every quantity the
@@ -336,7 +337,12 @@ int main(int argc, char **argv)
     FILE *in; long size; char *text; J *fx, *layers, *order, *tests, *omitted;
     double **X, **Y, eta, **z, **a, **dcda, **dcdb, **sumb, **sumw, *costs;
     int l, i, j, k, e, step = 0, msize, skip[64] = {0};
-    if (argc != 3) { fprintf(stderr, "usage: port FIXTURE ACTUAL\n"); return 2; }
+    if (argc == 2 && !strcmp(argv[1], "--exp")) {  /* exp of each %a line on stdin */
+        char line[128];
+        while (fgets(line, sizeof line, stdin)) printf("%a\n", exp_cr(strtod(line, NULL)));
+        return 0;
+    }
+    if (argc != 3) { fprintf(stderr, "usage: port FIXTURE ACTUAL | port --exp\n"); return 2; }
     if (!(in = fopen(argv[1], "rb"))) die("cannot open ", argv[1]);
     fseek(in, 0, SEEK_END); size = ftell(in); fseek(in, 0, SEEK_SET);
     text = malloc(size + 1);

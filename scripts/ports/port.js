@@ -1,6 +1,7 @@
 // A port of purenn's network to JavaScript (node), written from docs/spec.md.
 //
 //   node scripts/ports/port.js FIXTURE ACTUAL
+//   node scripts/ports/port.js --exp < ARGUMENTS   (exp of each hex float)
 //
 // Reads a golden fixture (floats as JSON numbers or C99 hex strings), trains
 // from its initial parameters in its order, and writes every quantity the
@@ -191,6 +192,11 @@ function train(fx) {
 }
 
 function main(argv) {
+  if (argv.length === 1 && argv[0] === '--exp') {   // exp of each line on stdin
+    const lines = fs.readFileSync(0, 'utf8').split('\n').filter(x => x.trim());
+    process.stdout.write(lines.map(x => dump(expCR(num(x.trim())))).join('\n') + '\n');
+    return 0;
+  }
   if (argv.length !== 2) {
     process.stderr.write('usage: node port.js FIXTURE ACTUAL\n');
     return 2;

@@ -41,7 +41,7 @@ from purenn.cli import main  # noqa: E402
 from purenn.io.idx import write_idx  # noqa: E402
 from purenn.io.png import encode_png  # noqa: E402
 
-KINDS = ("model", "idx", "idx-gz", "png", "pgm", "log")
+KINDS = ("model", "idx", "idx-gz", "png", "pgm", "log", "compare")
 MAX_ERROR_LINE = 400
 CASE_SECONDS = 20
 
@@ -114,6 +114,12 @@ def seed_files(directory):
                 "total": 10000, "accuracy": 0.9 + 0.01 * epoch,
                 "seconds": 12.5, "train_seconds": 11.0, "examples": 60000,
                 "examples_per_second": 5454.5}, sort_keys=True) + "\n")
+    from purenn.classroom import golden   # compare's EXPECTED and ACTUAL
+    record = golden.build_case("random-4-5-3")
+    for name, hex_floats in (("fixture", False), ("fixture-hex", True)):
+        paths[name] = os.path.join(directory, name + ".json")
+        with open(paths[name], "wb") as stream:
+            stream.write(golden.render(record, hex=hex_floats))
     return paths
 
 
@@ -381,6 +387,22 @@ def make_case(seed, index, paths, directory):
         path = write("image.pgm", mutate_bytes(rng, read(source)))
         return kind, "mutated " + os.path.basename(source), \
             ["predict", "--image", path, model]
+    if kind == "compare":   # EXPECTED, ACTUAL or both damaged
+        text = read(paths["fixture-hex" if rng.random() < 0.3
+                         else "fixture"]).decode("ascii")
+        which = rng.choice(("EXPECTED", "ACTUAL", "both"))
+        files = []
+        for role in ("EXPECTED", "ACTUAL"):
+            damaged = text
+            if which in (role, "both"):
+                for _ in range(rng.randrange(1, 3)):
+                    damaged = mutate_json_text(rng, damaged)
+            files.append(write(role.lower() + ".json",
+                               damaged.encode("utf-8", "surrogatepass")))
+        if rng.random() < 0.05:   # an endless file in one place
+            files[rng.randrange(2)] = "/dev/zero"
+        return kind, "mutated " + which, ["compare"] + files + rng.choice(
+            ([], ["--partial"], ["--ulps", "2"]))
     lines = read(paths["log"]).decode("ascii").splitlines(True)
     for _ in range(rng.randrange(1, 3)):
         if rng.random() < 0.7:   # one line, so that its keys are reached

@@ -210,6 +210,8 @@ def hints(expected, quantity, where, e, a):
     float matrices (``a`` may have another shape).
     """
     key = where.key
+    if a is None:
+        return []
     if shape_of(a) != shape_of(e):
         out = _transposed_hints(key, e, a)
         if not out and shape_of(a) is not None and shape_of(e)[1] == 1 \

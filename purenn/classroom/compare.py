@@ -153,11 +153,25 @@ def read_json(path, role):
     if not stat.S_ISREG(info.st_mode):
         raise CompareError("{} {}: not a regular file (a fixture or ACTUAL "
                            "is a .json file)".format(role, path))
+    too_large = CompareError("{} {}: larger than {:,} bytes, too large for "
+                             "a golden file".format(role, path,
+                                                    MAX_FILE_BYTES))
+    if info.st_size > MAX_FILE_BYTES:
+        raise too_large
+    # Into one buffer of the file's size (a read(n) of PyPy holds n bytes
+    # three times); one byte more tells a file that grew since stat.
+    raw = bytearray(info.st_size + 1)
+    view, got = memoryview(raw), 0
     with open(path, "rb") as stream:
-        raw = stream.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise CompareError("{} {}: larger than {:,} bytes, too large for a "
-                           "golden file".format(role, path, MAX_FILE_BYTES))
+        while got < len(raw):
+            count = stream.readinto(view[got:])
+            if not count:
+                break
+            got += count
+    view.release()
+    if got > MAX_FILE_BYTES:
+        raise too_large
+    del raw[got:]
     cost = _parse_cost(raw)
     if cost > MAX_PARSE_BYTES:
         raise CompareError("{} {}: would take about {} MB of memory to "

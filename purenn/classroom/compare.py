@@ -244,9 +244,12 @@ def _float(value, role, path, row, column):
             return float.fromhex(value)
         except (ValueError, OverflowError):
             pass
+    # A list or object is named, not shown: its repr could nest too deep.
+    found = {list: "a list", dict: "an object"}.get(type(value)) or \
+        preview(value)
     raise CompareError("{} at {}[{}][{}]: expected a number or a C99 hex "
                        "string such as \"0x1.8p-1\", got {}".format(
-                           role, path, row, column, preview(value)))
+                           role, path, row, column, found))
 
 
 def _matrix(value, role, path, like=None):

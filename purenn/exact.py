@@ -288,12 +288,13 @@ def _make_exp():
             low = th * (r + q) + lo[j] * (1.0 + r)
             yh = th + low
             yl = low - (yh - th)          # Fast2Sum (th >= |low|): exact
-            if yl < 0.0:
-                yl = -yl
-            if yl < (h_above if yh > 1.0 else h_below):
-                # yh * 2^M is exact: e^x >= e^-708 > 2^-1022 is normal.
+            # (one chained test decides 99.2% of calls, with one outcome:
+            # no branch for PyPy's JIT to split on; yh * 2^M is exact, as
+            # e^x >= e^-708 > 2^-1022 is normal)
+            if -h_below < yl < h_below:
                 return yh * scale[(n >> 10) + 1023]
-            return _slow(x)
+            if yh > 1.0 and -h_above < yl < h_above:
+                return yh * scale[(n >> 10) + 1023]
         return _slow(x)
 
     return exp

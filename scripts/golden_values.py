@@ -51,8 +51,14 @@ def main():
     net.propagate_backward([1], 0.1)
     lines.append(("worked example updated_a_l2",
                   repr(net.feed_forward([0.8])[0][0])))
-    lines.append(("random init seed 0 [784,30,10]",
-                  digest(Network([784, 30, 10], seed=0).to_json())))
+    # The initial weights (purenn.exact.normal_draws: no libm) of the golden
+    # cases' sizes and the book's network.
+    for sizes in ([1, 1, 1], [2, 3, 2], [4, 5, 3], [784, 30, 10]):
+        lines.append(("random init seed 0 {}".format(
+            str(sizes).replace(" ", "")),
+            digest(Network(sizes, seed=0).to_json())))
+    lines.append(("random init seed 12 [4,5,3] (golden case)",
+                  digest(Network([4, 5, 3], seed=12).to_json())))
     rng = Network([1, 1], seed=123).rng
     data = [([rng.random() for _ in range(6)], rng.randrange(3))
             for _ in range(57)]

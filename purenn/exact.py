@@ -297,6 +297,7 @@ def _make_exp():
                 return yh * scale[(n >> 10) + 1023]
         return _slow(x)
 
+    exp.table = (hi, lo)      # for tests/test_exp.py, which checks it
     return exp
 
 

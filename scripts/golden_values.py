@@ -44,7 +44,8 @@ def fixture_digests():
     return lines
 
 
-def main():
+def values():
+    """Return the (name, value) pairs that main() prints."""
     lines = []
     net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]], w=[[[1.58]], [[2.45]]])
     net.feed_forward([0.8])
@@ -85,7 +86,11 @@ def main():
                 engine), "{} {}".format(history[0]["correct"],
                                         digest(net.to_json()))))
     lines += fixture_digests()
-    for name, value in lines:
+    return lines
+
+
+def main():
+    for name, value in values():
         print("{}: {}".format(name, value))
     return 0
 

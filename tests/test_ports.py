@@ -108,15 +108,20 @@ def test_a_c_build_that_fuses_gets_the_fp_contract_hint(tmp_path, capsys):
     # gcc's default for GNU C is -ffp-contract=fast: with FMA instructions
     # available, a*b + c becomes one rounding.
     command = build_c(tmp_path, "-O3", "-march=native")
-    fixture = os.path.join(SHIPPED, "random-4-5-3.json")
-    actual = str(tmp_path / "actual.json")
-    run_port(command, fixture, actual)
-    status, out = compare(capsys, fixture, actual)
-    assert status == 1
-    assert "ROUNDING ONLY" in out and "beyond rounding" not in out
-    assert "here equals purenn's arithmetic with fused multiply-adds" in out
-    assert "compile with -ffp-contract=off" in out
-    assert "order of additions" not in out
+    hinted = 0
+    for name in CASES:
+        fixture = os.path.join(SHIPPED, name)
+        actual = str(tmp_path / name)
+        run_port(command, fixture, actual)
+        status, out = compare(capsys, fixture, actual)
+        if status == 0:
+            continue   # nothing fused changed a bit (the 1-1-1 case)
+        assert "ROUNDING ONLY" in out and "beyond rounding" not in out
+        assert "here equals purenn's arithmetic with fused multiply-adds" \
+            in out and "compile with -ffp-contract=off" in out, out
+        assert "order of additions" not in out
+        hinted += 1
+    assert hinted >= 2
 
 
 def _exp_reference(x):

@@ -19,6 +19,7 @@ where the OS has it; default 1024 MB); the suite runs a few hundred cases
 (tests/test_fuzz.py).  Exit status 1 if any case failed.
 """
 import argparse
+import gc
 import gzip
 import io
 import json
@@ -499,6 +500,7 @@ def run_cases(seed, indexes, keep=None, report=None):
             os.mkdir(directory)
             kind, what, argv = make_case(seed, index, paths, directory)
             problem = run_argv(argv)
+            gc.collect()   # PyPy's GC ignores the address-space cap
             if problem is not None:
                 failures.append((index, kind, what, argv, problem))
             if report is not None and (problem is not None or keep):

@@ -572,3 +572,14 @@ def test_extra_keys_in_actual_are_ignored(tmp_path, capsys, fixture):
     actual["my_port"] = {"version": 3, "notes": [1, 2]}
     actual["steps"][0]["seconds"] = 0.25
     assert run(tmp_path, capsys, fixture, actual)[0] == 0
+
+
+def test_golden_creates_its_output_directory(tmp_path, capsys):
+    # The README's first line on a fresh clone: DIR does not exist yet.
+    out = tmp_path / "fixtures"
+    assert main(["golden", "--out", str(out), "--cases", "primer-1-1-1"]) == 0
+    assert (out / "primer-1-1-1.json").exists()
+    assert main(["golden", "--out", str(tmp_path / "no" / "such"),
+                 "--cases", "primer-1-1-1"]) == 2
+    assert "its parent {} is not an existing directory".format(
+        tmp_path / "no") in capsys.readouterr().err

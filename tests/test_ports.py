@@ -200,3 +200,13 @@ def test_the_readme_golden_flow_runs_as_written(tmp_path):
         assert process.returncode == 0, (line, process.stderr)
         outputs.append(process.stdout)
     assert "verdict: IDENTICAL" in outputs[2]
+
+
+def test_a_missing_compiler_or_runtime_fails_under_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="gcc is not installed"):
+        need("gcc")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="node is not installed"):
+        need("node")

@@ -26,7 +26,7 @@ How exp works (the bounds are proved in the comments at each step):
   two-part ln2/1024, so |r| < 2^-11.5; a 1024-entry table of 2^(j/1024) as
   (hi, lo) pairs computed exactly at import from integers; a degree-5 Taylor
   polynomial for e^r - 1.  It yields yh + yl with |yh + yl - e^x/2^M| below
-  2^-61.9 (so E = 2^-61 is used), and returns yh * 2^M only when yl is
+  2^-61.75 (so E = 2^-61 is used), and returns yh * 2^M only when yl is
   farther than E from half an ulp of yh, i.e. when every value within the
   bound rounds to yh.  Otherwise (about 0.4% of arguments) it falls back to:
 * the slow path: exact integer fixed-point arithmetic with a rigorous
@@ -237,7 +237,10 @@ def _make_exp():
         hi.append(th)
         lo.append(_to_double(power - a * ((1 << p) // b), -p))
         power = (power * root) >> p
-    scale = [_ldexp(1.0, m) for m in range(-1023, 1023)]   # 2^M at M+1023
+    # scale[M] = 2^M for M in [-1022, 1021], negative M by Python's
+    # negative indexing (saves an addition per call)
+    scale = [_ldexp(1.0, m) for m in range(1024)]
+    scale += [_ldexp(1.0, m) for m in range(-1024, 0)]
     # The rounding test: accept yh when |yl| < h - E, h the half-spacing of
     # the doubles next to yh (2^-53 above 1, 2^-54 at and below 1; the
     # smaller where the two sides differ) and E = 2^-61 >= the error bound.
@@ -278,23 +281,24 @@ def _make_exp():
             q = r * r * (0.5 + r * (c3 + r * (c4 + r * c5)))
             j = n & 1023
             th = hi[j]
-            # lo = th*p + tl*(1+r) with p = RN(r + q): p is within 2^-65
+            # low = th*p + tl with p = RN(r + q): p is within 2^-65
             # (rounding) + 2^-64.99 (r's error, times e^|r|) + 2^-74.8 of
             # e^r' - 1; th < 2.0007 makes that < 1.01 * 2^-63; RN(th*p) and
-            # the RN of the sum (both < 2^-10) add <= 2^-64 each; tl*(1+r)
-            # (|tl| <= 2^-53) misses tl*q and rounds: < 2^-76; the table is
-            # 2^(j/1024) within 2^-106.  So |th + lo - 2^(j/1024) e^r'| <
-            # 2^-63 * (1.01 + 0.5 + 0.5 + 0.01) < 2^-61.9 <= E = 2^-61.
-            low = th * (r + q) + lo[j] * (1.0 + r)
+            # the RN of the sum (both < 2^-10) add <= 2^-64 each; tl stands
+            # for tl*e^r' (|tl| <= 2^-53, |e^r' - 1| < 2^-11.49): < 2^-64.49;
+            # the table is 2^(j/1024) within 2^-106.  So
+            # |th + low - 2^(j/1024) e^r'| < 2^-63 (1.01 + 0.5 + 0.5 + 0.36
+            # + 0.01) < 2^-61.75 < E = 2^-61.
+            low = th * (r + q) + lo[j]
             yh = th + low
             yl = low - (yh - th)          # Fast2Sum (th >= |low|): exact
             # (one chained test decides 99.2% of calls, with one outcome:
             # no branch for PyPy's JIT to split on; yh * 2^M is exact, as
             # e^x >= e^-708 > 2^-1022 is normal)
             if -h_below < yl < h_below:
-                return yh * scale[(n >> 10) + 1023]
+                return yh * scale[n >> 10]
             if yh > 1.0 and -h_above < yl < h_above:
-                return yh * scale[(n >> 10) + 1023]
+                return yh * scale[n >> 10]
         return _slow(x)
 
     exp.table = (hi, lo)      # for tests/test_exp.py, which checks it

@@ -19,8 +19,10 @@ import pytest
 
 from support import REPO
 
+from purenn import exact
 from purenn.classroom import golden
 from purenn.cli import main
+from test_exp import HARD_CASES   # CORE-MATH's worst cases, sourced there
 
 PORTS = os.path.join(REPO, "scripts", "ports")
 SHIPPED = os.path.join(REPO, "purenn", "data", "golden")
@@ -144,11 +146,12 @@ def _exp_arguments():
            -(2.0 ** -53), 1.0, -1.0, 0.5, 709.782712893384,
            709.7827128933841, -708.3964185322641, -708.4, -745.1332191019411,
            -745.1332191019412, -744.44007192138, -740.0, 5e-324]
-    return xs
+    return xs + [float.fromhex(text) for text in HARD_CASES]
 
 
 @pytest.mark.parametrize("port", ["c", "js"])
 def test_each_port_has_a_correctly_rounded_exp(port, tmp_path):
+    # 2,000 random arguments, the edges and the hardest known cases.
     command = build_c(tmp_path, "-O2", "-ffp-contract=off") if port == "c" \
         else node_port()
     xs = _exp_arguments()
@@ -159,7 +162,9 @@ def test_each_port_has_a_correctly_rounded_exp(port, tmp_path):
     assert len(lines) == len(xs)
     for x, text in zip(xs, lines):
         got = float.fromhex(text) if port == "c" else float(text.strip('"'))
-        assert got == _exp_reference(x), (x.hex(), text)
+        # the reference's bits, and purenn's own exp's: any correctly
+        # rounded exp gives the same
+        assert got == _exp_reference(x) == exact.exp(x), (x.hex(), text)
 
 
 def _readme_flow():

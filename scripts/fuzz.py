@@ -2,7 +2,8 @@
 
 Every case takes one well-formed input file (a tiny MNIST set as IDX files,
 plain or gzip; a model in network2.py's JSON format; a PNG or PGM drawing; a
-``train --log`` file), damages it with a few seeded mutations, and runs the
+``train --log`` file; a golden fixture as compare's EXPECTED, ACTUAL or
+both), damages it with a few seeded mutations, and runs the
 command that reads it through ``purenn.cli.main`` in this process.  A case
 passes when the command ends in a result (exit 0 or 1) or in the one-line
 error (exit 2, one line ``purenn: error: ...`` of at most 400 characters):

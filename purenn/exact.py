@@ -247,7 +247,8 @@ def _make_exp():
     # For j >= 1, yh >= 2^(1/1024) e^-0.000339 > 1.0003 and yh <=
     # 2^(1023/1024) e^0.000339 < 1.9994, so h = 2^-53; for j = 0, yh is
     # within 0.00034 of 1, on either side: h = 2^-54.  half[j] is h - E.
-    half = [_ldexp(1.0, -53) - _ldexp(1.0, -61)] * 1024     # exact
+    h_above = _ldexp(1.0, -53) - _ldexp(1.0, -61)     # exact
+    half = [h_above] * 1024
     half[0] = _ldexp(1.0, -54) - _ldexp(1.0, -61)
     shifter = 6755399441055744.0          # 1.5 * 2^52
 
@@ -300,6 +301,9 @@ def _make_exp():
             # e^x >= e^-708 > 2^-1022 is normal.
             h = half[j]
             if -h < yl < h:
+                return yh * scale[(n >> 10) + 1023]
+            if j == 0 and yh > 1.0 and -h_above < yl < h_above:
+                # (j = 0 and yh > 1: the half-spacing is 2^-53 after all)
                 return yh * scale[(n >> 10) + 1023]
         return _slow(x)
 

@@ -4,9 +4,9 @@ The platform's exp and log (what the ``math`` module calls) are not the
 same function on every CPU, C library and language (glibc alone has two exp
 code paths and picks one by CPU), so a bit that came from them would make
 purenn's numbers one machine's numbers.  This module computes them from
-IEEE-754 +, -, *, / and sqrt and Python's exact integers only: ``exp(x)`` and ``log(x)`` are
-e^x and ln x *rounded to the nearest double, ties to even*, for every double
-x.  That result is unique, so any correct implementation, in any language,
+IEEE-754 +, -, *, / and sqrt and Python's exact integers only: ``exp(x)``
+and ``log(x)`` are e^x and ln x *rounded to the nearest double, ties to
+even*, for every double x.  That result is unique, so any correct implementation, in any language,
 returns the same bits.  No libm function is called, not even as a first
 guess.
 

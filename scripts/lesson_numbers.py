@@ -34,13 +34,24 @@ SNAPSHOT = os.path.join(REPO, "docs", "lesson.numbers.json")
 DOCS = [os.path.join(REPO, "docs", name)
         for name in ("lesson.md", "lesson.zh.md")]
 
-# The lesson's choices: image 0 (a 7), hidden neuron 5 (off for it) and its
-# terms k = 355 and 573, output 7 after one step with label 7 and step size
-# 3 and its term k = 10, and hidden neuron 14 (on for image 0) zeroed.
+# The lesson's choices: image 0 (a 7); hidden neuron 5 (off for it) and
+# the first two of the terms the page lists for it (largest |w*a| first);
+# output 7 after one step with label 7 and step size 3, and the first of its
+# listed terms whose hidden neuron is on; hidden neuron 14 (on for image 0)
+# zeroed.  The indices are printed too (ex1_k1, ...): a change of them is
+# for a person to carry into the prose ("term k = ...").
 URL_1 = "?index=0&neuron=1,5"
 URL_2 = "?index=0&label=7&step=3&neuron=2,7"
 URL_2Q = "?index=0&label=7&step=3&neuron=1,5"
 URL_3 = "?index=0&neuron=1,14&zero=1,14"
+
+
+def _listed(w_row, a_prev):
+    """The k of the terms the page lists, as api.Classroom.neuron orders
+    them: largest |w*a| first, then k."""
+    products = [w * a for w, a in zip(w_row, a_prev)]
+    return sorted(range(len(products)),
+                  key=lambda k: (-abs(products[k]), k))[:10]
 
 
 def lesson_numbers(model=MODEL):
@@ -52,10 +63,12 @@ def lesson_numbers(model=MODEL):
     work.feed_forward(x)
     a0 = matrix.flatten(work.a[0])
     w5 = net.w[1][5]
-    for k in (355, 573):
-        numbers["ex1_w{}".format(k)] = (URL_1, repr(w5[k]))
-        numbers["ex1_a{}".format(k)] = (URL_1, repr(a0[k]))
-        numbers["ex1_wa{}".format(k)] = (URL_1, repr(w5[k] * a0[k]))
+    first, second = _listed(w5, a0)[:2]
+    for label, k in (("k1", first), ("k2", second)):
+        numbers["ex1_" + label] = (URL_1, str(k))
+        numbers["ex1_w_" + label] = (URL_1, repr(w5[k]))
+        numbers["ex1_a_" + label] = (URL_1, repr(a0[k]))
+        numbers["ex1_wa_" + label] = (URL_1, repr(w5[k] * a0[k]))
     numbers["ex1_nonzero"] = (URL_1, str(len([1 for w, a in zip(w5, a0)
                                               if w * a != 0])))
     numbers["ex1_sum"] = (URL_1, repr(matrix.dot([w5], work.a[0])[0][0]))
@@ -64,15 +77,19 @@ def lesson_numbers(model=MODEL):
     numbers["ex1_a"] = (URL_1, repr(work.a[1][5][0]))
     record = trace.trace(net, x, 7, 3.0, max_neurons=None)
     out, hidden = record["layers"][1], record["layers"][0]
+    a1 = matrix.flatten(hidden["a"])
+    k = [k for k in _listed(out["w"][7], a1) if a1[k] > 0.5][0]
     numbers["ex2_a"] = (URL_2, repr(out["a"][7][0]))
     numbers["ex2_sigma_prime"] = (URL_2, repr(sigmoid_prime(out["z"][7][0])))
     numbers["ex2_dc_da"] = (URL_2, repr(out["dc_da"][7][0]))
     numbers["ex2_dc_db"] = (URL_2, repr(out["dc_db"][7][0]))
-    numbers["ex2_a10"] = (URL_2, repr(hidden["a"][10][0]))
-    numbers["ex2_dc_dw10"] = (URL_2, repr(out["dc_dw"][7][10]))
-    numbers["ex2_w10"] = (URL_2, repr(out["w"][7][10]))
-    numbers["ex2_updated_w10"] = (URL_2, repr(out["updated_w"][7][10]))
-    numbers["ex2_hidden5_dc_dw355"] = (URL_2Q, repr(hidden["dc_dw"][5][355]))
+    numbers["ex2_k"] = (URL_2, str(k))
+    numbers["ex2_a_k"] = (URL_2, repr(a1[k]))
+    numbers["ex2_dc_dw_k"] = (URL_2, repr(out["dc_dw"][7][k]))
+    numbers["ex2_w_k"] = (URL_2, repr(out["w"][7][k]))
+    numbers["ex2_updated_w_k"] = (URL_2, repr(out["updated_w"][7][k]))
+    numbers["ex2_hidden5_dc_dw_k1"] = (URL_2Q,
+                                       repr(hidden["dc_dw"][5][first]))
     numbers["ex3_b"] = (URL_3, repr(net.b[1][14][0]))
     zeroed = network.Network(net.layers, b=net.biases, w=net.weights)
     zeroed.w[1][14] = [0.0] * len(zeroed.w[1][14])

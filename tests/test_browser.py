@@ -386,7 +386,8 @@ def test_lesson_numbers_are_on_the_page(browser, site, query, numbers):
     with _page(browser, httpd.url() + query) as page:
         shown = page.evaluate(
             "Array.prototype.map.call(document.querySelectorAll('.num, "
-            "#neuron .formula'), function (e) { return e.textContent; })")
+            "#neuron .formula, #neuron td'), function (e) {"
+            " return e.textContent; })")
     text = " ".join(shown)
     for path in ("lesson.md", "lesson.zh.md"):
         with open(os.path.join(REPO, "docs", path), encoding="utf-8") as f:

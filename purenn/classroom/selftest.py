@@ -154,14 +154,15 @@ class _Skip(Exception):
 
 
 def _check_mnist(directory):
+    from purenn import resources  # the shipped data may be in purenn.pyz
     from purenn.io import mnist
     folder = directory if directory is not None else mnist.DEFAULT_DIRECTORY
     sums = os.path.join(folder, "SHA256SUMS")
-    if directory is None and not os.path.exists(sums):
-        raise _Skip("no {} (data not shipped here)".format(sums))
-    if not os.path.isdir(folder):
+    if directory is None and not resources.isfile(sums):
+        raise _Skip(resources.missing_data_advice("mnist"))
+    if not resources.isdir(folder):
         raise _Failed("{}: no such directory".format(folder))
-    if not os.path.exists(sums):
+    if not resources.isfile(sums):
         raise _Failed("no {} (scripts/fetch_mnist.py writes one beside the "
                       "files)".format(sums))
     checked = mnist.verify_checksums(folder)

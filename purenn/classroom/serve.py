@@ -30,6 +30,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from purenn import resources
 from purenn.network import Network
 from purenn.classroom.api import ApiError
 
@@ -37,7 +38,7 @@ __all__ = ["STATIC_FILES", "MAX_JSON_BYTES", "MAX_UPLOAD_BYTES",
            "POST_ROUTES", "GET_ROUTES", "ClassroomServer", "make_server",
            "Training"]
 
-_STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+_STATIC = resources.package_path("classroom", "static")  # maybe in purenn.pyz
 
 # Request path -> (file in the package's static folder, content type).
 STATIC_FILES = {
@@ -149,7 +150,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path in STATIC_FILES:
             name, content_type = STATIC_FILES[parts.path]
-            with open(os.path.join(_STATIC, name), "rb") as stream:
+            with resources.open_binary(os.path.join(_STATIC, name)) as stream:
                 self._send(200, stream.read(), content_type)
         elif parts.path in GET_ROUTES:
             self._answer(GET_ROUTES[parts.path], _query(parts.query))

@@ -212,6 +212,83 @@ class _Member(io.RawIOBase):
         super().close()
 
 
+class _Stored(io.RawIOBase):
+    """A stored (uncompressed) member as a window onto the archive file.
+
+    The MNIST files are gzip already and stored as they are; reading them
+    straight from the archive's file, without ``ZipExtFile`` between (its
+    small reads and buffer copies), keeps the load as fast and as lean as
+    from a folder (on PyPy ``ZipExtFile`` cost 15 MB more peak memory per
+    file).  The gzip stream's own CRC checks the bytes.
+    """
+
+    def __init__(self, archive, info, name):
+        super().__init__()
+        self.name = name
+        self.size = info.file_size
+        self._file = open(archive, "rb")
+        try:
+            # The local file header: "PK\3\4", 22 bytes of fields, then
+            # the name's and the extra field's lengths (two uint16, little-
+            # endian) at offset 26; the data follows the name and extra.
+            self._file.seek(info.header_offset)
+            header = self._file.read(30)
+            if len(header) != 30 or header[:4] != b"PK\x03\x04":
+                raise zipfile.BadZipFile("{}: bad local header".format(name))
+            skip = int.from_bytes(header[26:28], "little") + \
+                int.from_bytes(header[28:30], "little")
+        except BaseException:
+            self._file.close()
+            raise
+        self._start = info.header_offset + 30 + skip
+        self._position = 0
+        self._file.seek(self._start)
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = min(len(buffer), self.size - self._position)
+        if count <= 0:
+            return 0
+        view = memoryview(buffer)[:count]
+        got = self._file.readinto(view)
+        self._position += got
+        return got
+
+    def read(self, size=-1):
+        left = self.size - self._position
+        if size is None or size < 0 or size > left:
+            size = left
+        data = self._file.read(size)
+        self._position += len(data)
+        return data
+
+    def tell(self):
+        return self._position
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        if whence == io.SEEK_CUR:
+            offset += self._position
+        elif whence == io.SEEK_END:
+            offset += self.size
+        elif whence != io.SEEK_SET:
+            raise ValueError("invalid whence {!r}".format(whence))
+        if offset < 0:
+            raise ValueError("negative seek position {}".format(offset))
+        self._position = min(offset, self.size)
+        self._file.seek(self._start + self._position)
+        return self._position
+
+    def close(self):
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
 def open_binary(path):
     """Open ``path`` (disk or archive) for reading bytes; return the stream.
 
@@ -220,7 +297,12 @@ def open_binary(path):
     archive, member = split_archive(path)
     if archive is None:
         return open(member, "rb")
-    return _Member(archive, member, os.fspath(path))
+    name = os.fspath(path)
+    info = _member_info(archive, member)
+    if info is not None and info.compress_type == zipfile.ZIP_STORED and \
+            not info.flag_bits & 0x1:  # stored and not encrypted
+        return _Stored(archive, info, name)
+    return _Member(archive, member, name)
 
 
 def read_bytes(path):

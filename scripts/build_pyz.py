@@ -4,7 +4,8 @@
     python scripts/build_pyz.py --out dist/purenn.pyz
 
 The result is a zipapp (PEP 441): ``#!/usr/bin/env python3``, then a zip
-archive holding ``__main__.py`` and the ``purenn/`` package with its
+archive holding ``__main__.py`` (scripts/pyz_main.py) and the ``purenn/``
+package with its
 ``data/`` (MNIST, the default model, the golden fixtures, the example
 image) and the classroom page's static files.  ``python purenn.pyz
 COMMAND`` runs any purenn command, from any directory; purenn reads its
@@ -37,13 +38,9 @@ TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 # Members already compressed: stored, not deflated again.
 STORED_SUFFIXES = (".gz", ".png")
 
-MAIN = b'''"""Run purenn from this archive: python purenn.pyz COMMAND."""
-import sys
-
-from purenn.cli import main
-
-sys.exit(main())
-'''
+# The archive's __main__.py: imports purenn from the archive and runs the
+# command line (see that file for why it does not leave this to zipimport).
+MAIN = os.path.join(ROOT, "scripts", "pyz_main.py")
 
 INTERPRETER = "/usr/bin/env python3"
 
@@ -78,7 +75,8 @@ def archive_bytes(package=PACKAGE):
     buffer = io.BytesIO()
     root = os.path.dirname(package)
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(_info("__main__.py"), MAIN)
+        with open(MAIN, "rb") as stream:
+            archive.writestr(_info("__main__.py"), stream.read())
         for name in package_files(package):
             with open(os.path.join(root, *name.split("/")), "rb") as stream:
                 archive.writestr(_info(name), stream.read())

@@ -154,3 +154,37 @@ def test_setuptools_install_runs_from_another_directory(tmp_path):
     elsewhere = str(tmp_path / "elsewhere")
     os.mkdir(elsewhere)
     assert _check_runs(elsewhere, site, pythonpath=site) == "wheel"
+
+
+def test_serve_without_a_test_set_says_so_in_one_line_at_start(tmp_path):
+    """serve MODEL with no MNIST test set: one line before it serves."""
+    import io
+    import threading
+    from purenn.cli import build_parser
+    from purenn.cli import serve as serve_cli
+    empty = tmp_path / "no-mnist"
+    empty.mkdir()
+    model = os.path.join(REPO, "purenn", "data", "models",
+                         "mnist-784-30-10.json")
+    args = build_parser().parse_args(["serve", model, "--port", "0",
+                                      "--data", str(empty)])
+    out = io.StringIO()
+    ready = threading.Event()
+    servers = []
+
+    def on_ready(server):
+        servers.append(server)
+        ready.set()
+
+    thread = threading.Thread(target=serve_cli.serve_command,
+                              args=(args, out, on_ready))
+    thread.daemon = True
+    thread.start()
+    assert ready.wait(60)
+    servers[0].shutdown()
+    thread.join(30)
+    lines = [line for line in out.getvalue().splitlines()
+             if "MNIST" in line]
+    assert lines == ["purenn: no MNIST test set in {}: the page's MNIST "
+                     "images are off (drawing and uploads work); give "
+                     "--data DIR".format(empty)]

@@ -171,3 +171,35 @@ def test_missing_data_says_how_to_get_it(tmp_path):
     assert "scripts/build_pyz.py" in result.stderr
     result = run(str(folder), "selftest")
     assert "SKIP" in result.stdout or "skip" in result.stdout
+
+
+@needs_data
+def test_the_other_commands_run_from_the_archive(alone, tmp_path):
+    """evaluate, predict --image, show, trace, gradcheck, weights, plot."""
+    out = str(tmp_path)
+    model = os.path.join(out, "model.json")
+    log = os.path.join(out, "log.jsonl")
+    small = os.path.join(out, "small.json")
+    image = os.path.join(out, "seven.png")
+    with zipfile.ZipFile(os.path.join(alone, "purenn.pyz")) as archive:
+        with open(image, "wb") as stream:
+            stream.write(archive.read("purenn/data/examples/seven.png"))
+    commands = [
+        ["train", "--epochs", "1", "--train-limit", "200", "--test-limit",
+         "100", "--save", model, "--log", log],
+        ["evaluate", model, "--test-limit", "100"],
+        ["predict", model, "--image", image],
+        ["show", "--index", "0"],
+        ["example", "--network", "demo", "--save", small],
+        ["trace", small, "--input", "0.5,0.25", "--target", "1,0"],
+        ["gradcheck", small],
+        ["weights", model, "--out", os.path.join(out, "w.png")],
+        ["plot", log, "--out", os.path.join(out, "plot.svg")],
+    ]
+    for command in commands:
+        result = run(alone, *command)
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stdout, command
+    assert "predicted class" in run(alone, "predict", model, "--image",
+                                    image).stdout
+    assert sorted(os.listdir(alone)) == ["purenn.pyz"]

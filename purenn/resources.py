@@ -358,7 +358,7 @@ def missing_data_advice(what="mnist"):
                     "--dest purenn/data/mnist')" if what == "mnist" else ""))
     if way == "wheel":
         return ("this installation has no {}: reinstall purenn from a wheel "
-                "or source that carries purenn/data (about 12 MB), or copy "
+                "or source that carries purenn/data (about 13 MB), or copy "
                 "the checkout's purenn/data/{} there".format(where, what,
                                                              what))
     return ("this copy of the purenn folder has no {}: copy the whole "

@@ -203,3 +203,42 @@ def test_the_other_commands_run_from_the_archive(alone, tmp_path):
     assert "predicted class" in run(alone, "predict", model, "--image",
                                     image).stdout
     assert sorted(os.listdir(alone)) == ["purenn.pyz"]
+
+
+def test_resources_read_through_an_archive(tmp_path):
+    """purenn.resources: a path through a zip is the member it names."""
+    import gzip
+    from purenn import resources
+    archive = str(tmp_path / "a.pyz")
+    payload = gzip.compress(bytes(range(256)) * 40)
+    with open(archive, "wb") as stream:
+        stream.write(b"#!/usr/bin/env python3\n")  # as zipapp writes
+        with zipfile.ZipFile(stream, "w") as zipped:
+            zipped.writestr("pkg/data/x.gz", payload, zipfile.ZIP_STORED)
+            zipped.writestr("pkg/data/y.json", b'{"a": 1}' * 100,
+                            zipfile.ZIP_DEFLATED)
+    inside = os.path.join(archive, "pkg", "data")
+    assert resources.split_archive(os.path.join(inside, "x.gz")) == (
+        os.path.abspath(archive), "pkg/data/x.gz")
+    assert resources.isdir(inside) and not resources.isfile(inside)
+    assert resources.isfile(os.path.join(inside, "x.gz"))
+    assert not resources.exists(os.path.join(inside, "z"))
+    assert resources.listdir(inside) == ["x.gz", "y.json"]
+    assert resources.listdir(os.path.join(archive, "pkg")) == ["data"]
+    for name, expected in (("x.gz", payload), ("y.json", b'{"a": 1}' * 100)):
+        with resources.open_binary(os.path.join(inside, name)) as stream:
+            assert resources.stream_size(stream) == len(expected)
+            assert stream.read(2) == expected[:2]
+            stream.seek(0)  # readers sniff the gzip magic, then start over
+            assert stream.read() == expected
+            assert stream.read(10) == b""
+    with resources.open_binary(os.path.join(inside, "x.gz")) as raw:
+        with gzip.GzipFile(fileobj=raw) as unzipped:
+            assert unzipped.read() == bytes(range(256)) * 40
+    with pytest.raises(FileNotFoundError) as caught:
+        resources.open_binary(os.path.join(inside, "missing.gz"))
+    assert caught.value.filename == os.path.join(inside, "missing.gz")
+    with pytest.raises(FileNotFoundError):
+        resources.listdir(os.path.join(inside, "nothing"))
+    # A path on disk is itself, as given.
+    assert resources.split_archive("no/such/file") == (None, "no/such/file")

@@ -27,6 +27,7 @@ import os
 import random
 
 from purenn import matrix
+from purenn.exact import normal_draws
 from purenn.io.bounded import loads_json, preview, read_text
 from purenn.io.fileio import atomic_write
 from purenn.primer import (sigmoid, raw_activation, dc_db, dc_dw, dc_da_prev,
@@ -214,22 +215,26 @@ class Network:
     they are copied, never changed in place.  When absent they are drawn from
     the normal distribution N(0, 1) with the network's own
     ``random.Random(seed)`` (``self.rng``), layer by layer, biases before
-    weights, row by row.  Training shuffles with the same ``self.rng``.
+    weights, row by row, by ``purenn.exact.normal_draws`` (Marsaglia's polar
+    method on ``rng.random()`` with a correctly rounded log, not
+    ``random.gauss``, whose bits come from the platform's log, cos and sin):
+    the same weights for a seed on every platform.  Training shuffles with
+    the same ``self.rng``.
     """
 
     def __init__(self, layers, b=None, w=None, seed=None):
         self.layers = _check_layers(layers)
         self.num_layers = len(self.layers)
         self.rng = random.Random(seed)
-        gauss = self.rng.gauss
+        draw = normal_draws(self.rng).__next__
         self.b = [None]
         self.w = [None]
         for l in range(1, self.num_layers):
             rows, cols = self.layers[l], self.layers[l - 1]
             if b is None:
-                self.b.append([[gauss(0.0, 1.0)] for _ in range(rows)])
+                self.b.append([[draw()] for _ in range(rows)])
             if w is None:
-                self.w.append([[gauss(0.0, 1.0) for _ in range(cols)]
+                self.w.append([[draw() for _ in range(cols)]
                                for _ in range(rows)])
         if b is not None:
             self.b += _check_parameters("b", b, self.layers, lambda l: 1)

@@ -23,9 +23,8 @@ The primer's worked example, to the last digit:
 >>> sigmoid(z_l1)
 0.7547299213576082
 """
-import math
-
 from purenn import matrix
+from purenn.exact import exp
 
 __all__ = ["sigmoid", "sigmoid_prime", "raw_activation", "dc_db", "dc_dw",
            "dc_da_prev", "cost"]
@@ -37,21 +36,20 @@ def _is_matrix(value):
 
 def _sigmoid_scalar(z):
     # 1.0/(1.0+exp(-z)) exactly as the primer (and numpy) computes it, so its
-    # printed digits come out to the bit.  math.exp raises OverflowError where
-    # numpy returns inf (-z above about 709.78); the exact quotient there is
-    # below 1e-308, and 1/(1+inf) is 0.0 in numpy, so return 0.0 as well.
-    try:
-        return 1.0 / (1.0 + math.exp(-z))
-    except OverflowError:
-        return 0.0
+    # printed digits come out to the bit, with purenn's correctly rounded exp
+    # (purenn.exact) so that they come out the same on every platform.  exp
+    # returns inf where -z is above about 709.78, as numpy does, and
+    # 1/(1+inf) is 0.0: the primer's value there.
+    return 1.0 / (1.0 + exp(-z))
 
 
 def sigmoid(z):
     """Return 1/(1+e^-z) for a number ``z``, or element-wise for a matrix.
 
-    Equal to ``1.0/(1.0+math.exp(-z))`` to the bit wherever that is finite;
-    0.0 where ``math.exp(-z)`` would overflow (z below about -709.78).  Never
-    raises for a number.
+    Computed as ``1.0/(1.0+exp(-z))`` with IEEE-754 division and addition
+    and ``purenn.exact.exp``, e^-z correctly rounded: the same bits on every
+    platform.  0.0 where e^-z is past the largest double (z below about
+    -709.78).  Never raises for a number.
 
     >>> sigmoid(0)
     0.5

@@ -2,7 +2,8 @@
 
 Every case takes one well-formed input file (a tiny MNIST set as IDX files,
 plain or gzip; a model in network2.py's JSON format; a PNG or PGM drawing; a
-``train --log`` file), damages it with a few seeded mutations, and runs the
+``train --log`` file; a golden fixture as compare's EXPECTED, ACTUAL or
+both), damages it with a few seeded mutations, and runs the
 command that reads it through ``purenn.cli.main`` in this process.  A case
 passes when the command ends in a result (exit 0 or 1) or in the one-line
 error (exit 2, one line ``purenn: error: ...`` of at most 400 characters):
@@ -19,6 +20,7 @@ where the OS has it; default 1024 MB); the suite runs a few hundred cases
 (tests/test_fuzz.py).  Exit status 1 if any case failed.
 """
 import argparse
+import gc
 import gzip
 import io
 import json
@@ -41,7 +43,7 @@ from purenn.cli import main  # noqa: E402
 from purenn.io.idx import write_idx  # noqa: E402
 from purenn.io.png import encode_png  # noqa: E402
 
-KINDS = ("model", "idx", "idx-gz", "png", "pgm", "log")
+KINDS = ("model", "idx", "idx-gz", "png", "pgm", "log", "compare")
 MAX_ERROR_LINE = 400
 CASE_SECONDS = 20
 
@@ -114,6 +116,12 @@ def seed_files(directory):
                 "total": 10000, "accuracy": 0.9 + 0.01 * epoch,
                 "seconds": 12.5, "train_seconds": 11.0, "examples": 60000,
                 "examples_per_second": 5454.5}, sort_keys=True) + "\n")
+    from purenn.classroom import golden   # compare's EXPECTED and ACTUAL
+    record = golden.build_case("random-4-5-3")
+    for name, hex_floats in (("fixture", False), ("fixture-hex", True)):
+        paths[name] = os.path.join(directory, name + ".json")
+        with open(paths[name], "wb") as stream:
+            stream.write(golden.render(record, hex=hex_floats))
     return paths
 
 
@@ -225,7 +233,10 @@ def mutate_json_text(rng, text):
             else:
                 data["cost"] = rng.choice(("CrossEntropyCost", "FooCost",
                                            "", 3, None, "x" * 10000))
-            return json.dumps(data)
+            try:
+                return json.dumps(data)
+            except RecursionError:   # PyPy's encoder, on a deep nest
+                return text + rng.choice(_JSON_VALUES)
     if choice == 3:
         depth = rng.choice((20, 1000, 100000))
         return "[" * depth + text + "]" * rng.choice((0, depth))
@@ -381,6 +392,22 @@ def make_case(seed, index, paths, directory):
         path = write("image.pgm", mutate_bytes(rng, read(source)))
         return kind, "mutated " + os.path.basename(source), \
             ["predict", "--image", path, model]
+    if kind == "compare":   # EXPECTED, ACTUAL or both damaged
+        text = read(paths["fixture-hex" if rng.random() < 0.3
+                         else "fixture"]).decode("ascii")
+        which = rng.choice(("EXPECTED", "ACTUAL", "both"))
+        files = []
+        for role in ("EXPECTED", "ACTUAL"):
+            damaged = text
+            if which in (role, "both"):
+                for _ in range(rng.randrange(1, 3)):
+                    damaged = mutate_json_text(rng, damaged)
+            files.append(write(role.lower() + ".json",
+                               damaged.encode("utf-8", "surrogatepass")))
+        if rng.random() < 0.05:   # an endless file in one place
+            files[rng.randrange(2)] = "/dev/zero"
+        return kind, "mutated " + which, ["compare"] + files + rng.choice(
+            ([], ["--partial"], ["--ulps", "2"]))
     lines = read(paths["log"]).decode("ascii").splitlines(True)
     for _ in range(rng.randrange(1, 3)):
         if rng.random() < 0.7:   # one line, so that its keys are reached
@@ -477,6 +504,7 @@ def run_cases(seed, indexes, keep=None, report=None):
             os.mkdir(directory)
             kind, what, argv = make_case(seed, index, paths, directory)
             problem = run_argv(argv)
+            gc.collect()   # PyPy's GC ignores the address-space cap
             if problem is not None:
                 failures.append((index, kind, what, argv, problem))
             if report is not None and (problem is not None or keep):

@@ -44,15 +44,22 @@ def fixture_digests():
     return lines
 
 
-def main():
+def values():
+    """Return the (name, value) pairs that main() prints."""
     lines = []
     net = Network([1, 1, 1], b=[[[-0.14]], [[-0.11]]], w=[[[1.58]], [[2.45]]])
     net.feed_forward([0.8])
     net.propagate_backward([1], 0.1)
     lines.append(("worked example updated_a_l2",
                   repr(net.feed_forward([0.8])[0][0])))
-    lines.append(("random init seed 0 [784,30,10]",
-                  digest(Network([784, 30, 10], seed=0).to_json())))
+    # The initial weights (purenn.exact.normal_draws: no libm) of the golden
+    # cases' sizes and the book's network.
+    for sizes in ([1, 1, 1], [2, 3, 2], [4, 5, 3], [784, 30, 10]):
+        lines.append(("random init seed 0 {}".format(
+            str(sizes).replace(" ", "")),
+            digest(Network(sizes, seed=0).to_json())))
+    lines.append(("random init seed 12 [4,5,3] (golden case)",
+                  digest(Network([4, 5, 3], seed=12).to_json())))
     rng = Network([1, 1], seed=123).rng
     data = [([rng.random() for _ in range(6)], rng.randrange(3))
             for _ in range(57)]
@@ -79,7 +86,11 @@ def main():
                 engine), "{} {}".format(history[0]["correct"],
                                         digest(net.to_json()))))
     lines += fixture_digests()
-    for name, value in lines:
+    return lines
+
+
+def main():
+    for name, value in values():
         print("{}: {}".format(name, value))
     return 0
 

@@ -64,9 +64,9 @@ def run(fixture, np, exact_order=False):
         if not exact_order:
             return 0.5 * float(np.sum(difference ** 2))
         values = [float(v) for v in difference.ravel()]
-        total = values[0] ** 2  # Python's **: C's pow(d, 2.0), see the spec
+        total = values[0] * values[0]  # d*d, see the spec
         for value in values[1:]:
-            total = total + value ** 2
+            total = total + value * value
         return 0.5 * total
 
     def batch_cost(costs):

@@ -113,3 +113,19 @@ def test_a_failure_is_printed_with_how_to_replay_it(monkeypatch, capsys):
     assert "case 0 (model, mutated model): a planted failure" in out
     assert "reproduce: python scripts/fuzz.py --seed 3 --case 0 --keep DIR" \
         in out
+
+
+def test_compare_is_fuzzed_with_expected_and_actual_damaged(tmp_path):
+    # Every compare case of the first 420 (EXPECTED, ACTUAL or both
+    # mutated): a verdict or the one error line, never a traceback.
+    every = len(fuzz.KINDS)
+    indexes = range(fuzz.KINDS.index("compare"), 60 * every, every)
+    os.mkdir(str(tmp_path / "seed"))
+    paths = fuzz.seed_files(str(tmp_path / "seed"))
+    roles = set()
+    for index in indexes[:12]:
+        os.mkdir(str(tmp_path / str(index)))
+        roles.add(fuzz.make_case(0, index, paths,
+                                 str(tmp_path / str(index)))[1])
+    assert roles == {"mutated EXPECTED", "mutated ACTUAL", "mutated both"}
+    assert fuzz.run_cases(0, indexes) == []

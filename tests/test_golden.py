@@ -121,18 +121,20 @@ def test_fixtures_regenerate_identically(files):
 
 
 # Regression values: SHA-256 of the fixture files as this commit writes them
+# (random-4-5-3 and mnist-784-30-10 re-pinned on 2026-12-03 for issue 17:
+# portable initial weights, correctly rounded exp)
 # (not derived independently).  CI also checks every interpreter writes the
 # same bytes (scripts/golden_values.py).  A change here changes what ports
 # test against: say so in the release notes.
 PINNED = {
     ("demo-2-3-2.json", False): "d877933e04e7b3d8",
-    ("mnist-784-30-10.json", False): "04960e1c1b242c97",
+    ("mnist-784-30-10.json", False): "75ac3a28875a783a",
     ("primer-1-1-1.json", False): "f66cbf64a2b502de",
-    ("random-4-5-3.json", False): "fd066274170081c4",
+    ("random-4-5-3.json", False): "272eefa7371b7a11",
     ("demo-2-3-2.json", True): "936f10f8b18f8713",
-    ("mnist-784-30-10.json", True): "a533e90d972246fb",
+    ("mnist-784-30-10.json", True): "289111362ebbfb0e",
     ("primer-1-1-1.json", True): "87b1e4440f073cae",
-    ("random-4-5-3.json", True): "b80173734df93569",
+    ("random-4-5-3.json", True): "b0a847235d1f7bad",
 }
 
 

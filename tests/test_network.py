@@ -5,6 +5,7 @@ import random
 import pytest
 
 from purenn import Network, ModelError, ShapeError
+from purenn.exact import normal_draws
 from purenn.network import confusion_matrix
 from purenn.primer import cost
 from support import (PRIMER_PRINTED, assert_close, assert_same_bits,
@@ -171,9 +172,10 @@ def test_same_seed_same_bits_other_seed_other_bits():
 
 def test_random_initialisation_draws_biases_then_weights_per_layer():
     # Regression of the documented order: per layer, J biases, then the
-    # J x K weights row by row, all from random.Random(seed).gauss(0, 1).
-    rng = random.Random(3)
-    draws = [rng.gauss(0.0, 1.0) for _ in range(3 + 6 + 2 + 6)]
+    # J x K weights row by row, all from purenn.exact.normal_draws(
+    # random.Random(seed)).
+    draw = normal_draws(random.Random(3))
+    draws = [next(draw) for _ in range(3 + 6 + 2 + 6)]
     net = Network([2, 3, 2], seed=3)
     assert [row[0] for row in net.b[1]] == draws[0:3]
     assert [v for row in net.w[1] for v in row] == draws[3:9]

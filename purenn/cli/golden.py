@@ -49,7 +49,8 @@ def register(subparsers):
                     "intermediate of each mini-batch step, from the "
                     "reference Network.  See docs/golden.md.")
     golden.add_argument("--out", required=True, metavar="DIR",
-                        help="existing directory to write the files into")
+                        help="directory to write the files into (created "
+                             "when missing; its parent must exist)")
     golden.add_argument("--hex", action="store_true",
                         help="write every float as a C99 hex string "
                              "(float.hex) instead of a JSON number")
@@ -67,9 +68,12 @@ def register(subparsers):
                     "quantities, floats as numbers or hex strings) with the "
                     "fixture EXPECTED: per quantity and step the largest "
                     "ULP difference and relative error, the first value "
-                    "outside tolerance, hints for common mistakes.  Both "
-                    "may be directories of case files.  Exit 0 within "
-                    "tolerance, 1 outside, 2 for a malformed file.")
+                    "beyond rounding (else the first outside tolerance), "
+                    "hints for common mistakes.  Both may be directories of "
+                    "case files.  Every value EXPECTED holds must be in "
+                    "ACTUAL unless --partial.  Exit 0 when all are within "
+                    "tolerance, 1 when one is not or is missing, 2 for a "
+                    "malformed file.  See docs/golden.md.")
     compare.add_argument("expected", metavar="EXPECTED",
                          help="fixture file or directory ('purenn golden')")
     compare.add_argument("actual", metavar="ACTUAL",
@@ -78,12 +82,28 @@ def register(subparsers):
                          help="accept values at most this many ULPs away")
     compare.add_argument("--rtol", type=_non_negative_float, default=0.0,
                          help="accept values within this relative error")
+    compare.add_argument("--partial", action="store_true",
+                         help="compare only what ACTUAL holds (a subset on "
+                              "purpose); the summary counts the values never "
+                              "compared (default: every value is required)")
     compare.set_defaults(func=run_compare)
 
 
 def _check_output_directory(path):
+    """Create ``path`` when missing (not its parents: a typo in a parent
+    should not grow a tree), and check it is a writable directory."""
+    if not os.path.lexists(path):
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise CliError("--out {}: cannot create it, its parent {} is "
+                           "not an existing directory".format(path, parent))
+        try:
+            os.mkdir(path)
+        except OSError as exc:
+            raise CliError("--out {}: cannot create it: {}".format(
+                path, exc.strerror))
     if not os.path.isdir(path):
-        raise CliError("--out {}: not an existing directory".format(path))
+        raise CliError("--out {}: not a directory".format(path))
     if not os.access(path, os.W_OK | os.X_OK):
         raise CliError("--out {}: directory is not writable".format(path))
 
@@ -108,6 +128,7 @@ def run_compare(args, out=None):
             raise CliError("{} {}: no such file or directory".format(role,
                                                                      path))
     results = compare.compare_paths(args.expected, args.actual,
-                                    ulps=args.ulps, rtol=args.rtol)
+                                    ulps=args.ulps, rtol=args.rtol,
+                                    partial=args.partial)
     out.write(compare.render(results, args.ulps, args.rtol))
     return compare.exit_status(results)

@@ -45,7 +45,7 @@ import itertools
 import math
 
 from purenn.engines.driver import cached, has_negative_zero
-from purenn.primer import sigmoid
+from purenn.exact import exp as exact_exp
 
 __all__ = ["source", "build", "kernel", "Kernel", "supports", "MAX_TERMS"]
 
@@ -173,14 +173,10 @@ def _forward_later(code, layers):
 
 
 def _sigmoid(code, l, count):
-    # math.exp raises OverflowError for -z above ~709.78, where the reference
-    # (primer.sigmoid) returns 0.0: redo the layer with it then.
-    code("try:")
+    # primer.sigmoid's expression with its exp (purenn.exact.exp: correctly
+    # rounded, inf instead of OverflowError, so 1/(1+inf) gives its 0.0).
     for j in range(count):
-        code("    a{0}_{1} = 1.0 / (1.0 + exp(-z{0}_{1}))".format(l, j))
-    code("except OverflowError:")
-    for j in range(count):
-        code("    a{0}_{1} = sig(z{0}_{1})".format(l, j))
+        code("a{0}_{1} = 1.0 / (1.0 + exp(-z{0}_{1}))".format(l, j))
 
 
 def _head(code, layers, train):
@@ -196,7 +192,7 @@ def _train(code, layers):
     n = layers
     last = len(n) - 1
     code("def train_batch(batch, params, rate, skip_zero_columns,"
-         " lean=False, exp=exp, sig=sig, defaultdict=defaultdict,"
+         " lean=False, exp=exp, defaultdict=defaultdict,"
          " consume=consume, append=list.append, repeat=repeat):")
     code.depth += 1
     _head(code, n, True)
@@ -268,7 +264,7 @@ def _first_layer(code, layers):
     B1)``, column-major as everywhere.  Each row's z is summed exactly as
     in ``train_batch``.
     """
-    code("def first_layer(examples, params, exp=exp, sig=sig):")
+    code("def first_layer(examples, params, exp=exp):")
     code.depth += 1
     _head(code, layers[:2], False)
     code("out = []")
@@ -292,7 +288,7 @@ def _train_rest(code, layers):
     """
     n = layers
     last = len(n) - 1
-    code("def train_rest(batch, params, rate, exp=exp, sig=sig):")
+    code("def train_rest(batch, params, rate, exp=exp):")
     code.depth += 1
     code("{}, = params".format(", ".join(
         "W{0}, B{0}".format(l) for l in range(2, last + 1))))
@@ -464,7 +460,7 @@ def _update_first(code, layers, name="update_first", start="0.0"):
 
 def _predict(code, layers):
     last = len(layers) - 1
-    code("def predict(examples, params, exp=exp, sig=sig):")
+    code("def predict(examples, params, exp=exp):")
     code.depth += 1
     _head(code, layers, False)
     code("out = []")
@@ -519,7 +515,7 @@ def source(layers):
 
 def build(layers):
     """Compile ``source(layers)`` and return its namespace (a dict)."""
-    namespace = {"exp": math.exp, "sig": sigmoid,
+    namespace = {"exp": exact_exp,
                  "defaultdict": collections.defaultdict,
                  # consume(iterator) runs it to the end, in C
                  "consume": collections.deque(maxlen=0).extend,

@@ -30,18 +30,16 @@ the forward pass and in the first layer's gradient) change no bit.
 import math
 
 from purenn.engines.driver import cached
+from purenn.exact import exp as exact_exp
 from purenn.network import argmax
 
 __all__ = ["kernel", "Kernel"]
 
 
-def _sigmoid(z, exp=math.exp):
-    # 1.0/(1.0+exp(-z)) as purenn.primer computes it; math.exp overflows
-    # (-z above about 709.78) where the primer returns 0.0.
-    try:
-        return 1.0 / (1.0 + exp(-z))
-    except OverflowError:
-        return 0.0
+def _sigmoid(z, exp=exact_exp):
+    # 1.0/(1.0+exp(-z)) as purenn.primer computes it, with its correctly
+    # rounded exp (inf past the largest double: 1/(1+inf) is the primer's 0.0).
+    return 1.0 / (1.0 + exp(-z))
 
 
 def _first_layer(W1, B1, n0, n1, idx, vals, a):

@@ -16,6 +16,7 @@ True
 [90.0, 91.0, 92.0, 93.0, 94.0]
 """
 import math
+from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 __all__ = ["line_chart", "nice_ticks"]
@@ -24,11 +25,18 @@ __all__ = ["line_chart", "nice_ticks"]
 def _nice_step(span, count):
     """Return a step of 1, 2 or 5 times a power of ten, giving ~count ticks."""
     raw = span / count
-    power = 10.0 ** math.floor(math.log10(raw))
+    # floor(log10(raw)) and 10^k exactly, with decimal (the C library's
+    # log10 and pow are not the same on every platform)
+    power = float(Decimal(1).scaleb(_decade(raw)))
     for factor in (1, 2, 5, 10):
         if factor * power >= raw:
             return factor * power
     return 10 * power   # not reached: factor 10 always suffices
+
+
+def _decade(value):
+    """Return floor(log10(value)) for a finite value > 0, exactly."""
+    return Decimal(value).adjusted()
 
 
 def nice_ticks(low, high, count=5):
@@ -53,7 +61,7 @@ def nice_ticks(low, high, count=5):
 def _format_tick(value, step):
     if step >= 1 and value == int(value):
         return str(int(value))
-    decimals = max(0, -int(math.floor(math.log10(step))))
+    decimals = max(0, -_decade(step))
     return "{:.{}f}".format(value, decimals)
 
 

@@ -188,3 +188,32 @@ def test_serve_without_a_test_set_says_so_in_one_line_at_start(tmp_path):
     assert lines == ["purenn: no MNIST test set in {}: the page's MNIST "
                      "images are off (drawing and uploads work); give "
                      "--data DIR".format(empty)]
+
+
+def test_package_data_names_every_file_the_package_ships():
+    """Every non-Python file under purenn/ is in setup.cfg's package_data,
+    so the wheel carries what the checkout and purenn.pyz have."""
+    import configparser
+    import fnmatch
+    config = configparser.ConfigParser()
+    config.read(os.path.join(REPO, "setup.cfg"))
+    patterns = []
+    for package, value in config["options.package_data"].items():
+        folder = package.replace(".", "/")
+        for pattern in value.replace(",", "\n").split():
+            patterns.append(folder + "/" + pattern)
+    package_root = os.path.join(REPO, "purenn")
+    missing = []
+    for folder, dirs, files in os.walk(package_root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith((".py", ".pyc")):
+                continue
+            relative = os.path.relpath(os.path.join(folder, name),
+                                       REPO).replace(os.sep, "/")
+            # As setuptools globs: "*" stays within one folder.
+            if not any(re.fullmatch(fnmatch.translate(p).replace(
+                    ".*", "[^/]*"), relative) for p in patterns):
+                missing.append(relative)
+    assert missing == []
+    assert len(patterns) >= 6

@@ -15,7 +15,8 @@ detail)`` per check, status ``"ok"``, ``"FAIL"`` or ``"skip"``:
   CPython 3.6 to 3.13;
 - MNIST checksums: the files against their ``SHA256SUMS``
   (``purenn.io.mnist.verify_checksums``).  Skipped only if the default
-  directory (the checkout's data/mnist) is not shipped; a directory the
+  directory (the package's purenn/data/mnist, maybe inside purenn.pyz) is
+  missing, saying what to copy where; a directory the
   user names that is missing, or holds no SHA256SUMS, is a failure (a typo
   must not pass).
 

@@ -266,7 +266,7 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
 
     training is the book's 50,000 (see load_set; the validation images are
     ``load_set(directory, "validation")``).  ``directory`` defaults to
-    DEFAULT_DIRECTORY (the checkout's data/mnist).  ``train_limit`` and
+    DEFAULT_DIRECTORY (the package's purenn/data/mnist).  ``train_limit`` and
     ``test_limit`` keep at most the first N examples of each set.  With
     ``verify=True`` the files are first checked against the directory's
     SHA256SUMS (see verify_checksums).  Raises as load_set.

@@ -4,8 +4,9 @@ read the same way from a folder or from inside a zip archive.
 purenn runs from a checkout, a copied ``purenn/`` folder, an installed
 wheel and ``purenn.pyz`` (a zipapp).  In the first three the package is a
 folder on disk; in the last it is a member of a zip file, and Python's
-``zipimport`` gives every module a ``__file__`` that runs through the
-archive: ``/home/me/purenn.pyz/purenn/io/mnist.py``.  This module takes such
+``zipimport`` (like the pyz's own importer, scripts/pyz_main.py) gives every
+module a ``__file__`` that runs through the archive:
+``/home/me/purenn.pyz/purenn/io/mnist.py``.  This module takes such
 paths at their word.  A path that exists on disk is a file or folder; a path
 that does not is looked up inside the first zip archive on its way from the
 root (``/home/me/purenn.pyz``) as the member named by the rest
@@ -21,13 +22,19 @@ whole member into memory and cannot list a folder, so this module uses
 ``--data DIR`` and every path a user gives are ordinary paths and go
 through the same functions, so one code path reads both.
 
->>> import os
->>> os.path.basename(data_path("mnist"))
+>>> import os, shutil, tempfile, zipfile
+>>> folder = tempfile.mkdtemp()
+>>> archive = os.path.join(folder, "demo.pyz")
+>>> with zipfile.ZipFile(archive, "w") as zipped:
+...     zipped.writestr("purenn/data/note.txt", b"read in place")
+>>> inside = os.path.join(archive, "purenn", "data")
+>>> isdir(inside), listdir(inside)
+(True, ['note.txt'])
+>>> read_bytes(os.path.join(inside, "note.txt"))
+b'read in place'
+>>> os.path.basename(data_path("mnist"))   # this package's own data
 'mnist'
->>> isfile(data_path("mnist", "SHA256SUMS")) in (True, False)
-True
->>> how_run() in ("checkout", "folder", "wheel", "pyz")
-True
+>>> shutil.rmtree(folder)
 """
 import errno
 import io

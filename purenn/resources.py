@@ -157,20 +157,15 @@ class _Member(io.RawIOBase):
     messages.
     """
 
-    def __init__(self, archive, member, name):
+    def __init__(self, archive, info, name):
         super().__init__()
         self.name = name
-        self._zip = zipfile.ZipFile(archive)
-        try:
-            info = self._zip.getinfo(member)
-        except KeyError:
-            self._zip.close()
-            raise FileNotFoundError(errno.ENOENT, "No such file or directory",
-                                    name)
         self.size = info.file_size
         self._info = info
-        self._stream = self._zip.open(info)
         self._position = 0
+        self._zip = self._stream = None
+        self._zip = zipfile.ZipFile(archive)
+        self._stream = self._zip.open(info)
 
     def readable(self):
         return True
@@ -214,8 +209,9 @@ class _Member(io.RawIOBase):
 
     def close(self):
         if not self.closed:
-            self._stream.close()
-            self._zip.close()
+            for part in (self._stream, self._zip):
+                if part is not None:
+                    part.close()
         super().close()
 
 
@@ -233,6 +229,7 @@ class _Stored(io.RawIOBase):
         super().__init__()
         self.name = name
         self.size = info.file_size
+        self._file = None
         self._file = open(archive, "rb")
         try:
             # The local file header: "PK\3\4", 22 bytes of fields, then
@@ -291,7 +288,7 @@ class _Stored(io.RawIOBase):
         return self._position
 
     def close(self):
-        if not self.closed:
+        if not self.closed and self._file is not None:
             self._file.close()
         super().close()
 
@@ -306,10 +303,13 @@ def open_binary(path):
         return open(member, "rb")
     name = os.fspath(path)
     info = _member_info(archive, member)
-    if info is not None and info.compress_type == zipfile.ZIP_STORED and \
+    if info is None or info.filename.endswith("/"):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory",
+                                name)
+    if info.compress_type == zipfile.ZIP_STORED and \
             not info.flag_bits & 0x1:  # stored and not encrypted
         return _Stored(archive, info, name)
-    return _Member(archive, member, name)
+    return _Member(archive, info, name)
 
 
 def read_bytes(path):

@@ -4,7 +4,7 @@ read the same way from a folder or from inside a zip archive.
 purenn runs from a checkout, a copied ``purenn/`` folder, an installed
 wheel and ``purenn.pyz`` (a zipapp).  In the first three the package is a
 folder on disk; in the last it is a member of a zip file, and Python's
-``zipimport`` (like the pyz's own importer, scripts/pyz_main.py) gives every
+``zipimport`` (like the pyz's own importer, purenn/_pyz_main.py) gives every
 module a ``__file__`` that runs through the archive:
 ``/home/me/purenn.pyz/purenn/io/mnist.py``.  This module takes such
 paths at their word.  A path that exists on disk is a file or folder; a path
@@ -43,7 +43,8 @@ import zipfile
 
 __all__ = ["PACKAGE_DIRECTORY", "package_path", "data_path", "split_archive",
            "isfile", "isdir", "exists", "open_binary", "read_bytes",
-           "listdir", "stream_size", "how_run", "missing_data_advice"]
+           "listdir", "walk_files", "stream_size", "how_run",
+           "missing_data_advice"]
 
 # The folder (or the path through the archive) that holds purenn/__init__.py.
 PACKAGE_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
@@ -126,6 +127,32 @@ def isdir(path):
 def exists(path):
     """Return True if ``path`` is a file or folder, on disk or in an archive."""
     return isfile(path) or isdir(path)
+
+
+def walk_files(path):
+    """Return the sorted paths, relative to the folder ``path`` and with
+    ``/`` between parts, of every file below it (disk or archive), leaving
+    out ``__pycache__`` folders and names starting with a dot."""
+    archive, member = split_archive(path)
+    found = []
+    if archive is None:
+        for folder, dirs, files in os.walk(member):
+            dirs[:] = [d for d in dirs
+                       if d != "__pycache__" and not d.startswith(".")]
+            for name in files:
+                if not name.startswith("."):
+                    relative = os.path.relpath(os.path.join(folder, name),
+                                               member)
+                    found.append(relative.replace(os.sep, "/"))
+        return sorted(found)
+    prefix = member + "/"
+    for name in _names(archive):
+        if name.startswith(prefix) and not name.endswith("/"):
+            parts = name[len(prefix):].split("/")
+            if "__pycache__" not in parts and \
+                    not any(part.startswith(".") for part in parts):
+                found.append("/".join(parts))
+    return sorted(found)
 
 
 def listdir(path):
@@ -356,7 +383,7 @@ def missing_data_advice(what="mnist"):
     if way == "pyz":
         archive, _ = split_archive(PACKAGE_DIRECTORY)
         return ("{} holds no purenn/data/{}: rebuild it with 'python "
-                "scripts/build_pyz.py' in a checkout that has "
+                "scripts/build_pyz.py' (or 'purenn pack') where purenn has "
                 "purenn/data/{}".format(archive, what, what))
     if way == "checkout":
         return ("this checkout has no {}: restore it with 'git checkout -- "

@@ -1,4 +1,5 @@
-"""purenn.pyz (scripts/build_pyz.py): one file that runs every command.
+"""purenn.pyz (scripts/build_pyz.py, purenn pack): one file that runs every
+command.
 
 The archive is built once, copied alone into an empty directory, and run
 from there by this interpreter with ``-I`` (no PYTHONPATH, no user site, the
@@ -242,3 +243,23 @@ def test_resources_read_through_an_archive(tmp_path):
         resources.listdir(os.path.join(inside, "nothing"))
     # A path on disk is itself, as given.
     assert resources.split_archive("no/such/file") == (None, "no/such/file")
+
+
+def test_pack_writes_the_same_bytes_from_a_checkout_and_from_the_pyz(
+        alone, tmp_path, capsys):
+    """purenn pack: the checkout and the archive itself write one file."""
+    from purenn.cli import main
+    first = str(tmp_path / "first.pyz")
+    assert main(["pack", "--out", first]) == 0
+    printed = capsys.readouterr().out
+    with open(first, "rb") as stream:
+        digest = hashlib.sha256(stream.read()).hexdigest()
+    assert "sha256 {}  first.pyz".format(digest) in printed
+    with open(os.path.join(alone, "purenn.pyz"), "rb") as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == digest
+    again = str(tmp_path / "again.pyz")
+    result = run(alone, "pack", "--out", again)
+    assert result.returncode == 0, result.stderr
+    with open(again, "rb") as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == digest
+    assert main(["pack", "--out", str(tmp_path / "no" / "x.pyz")]) == 2

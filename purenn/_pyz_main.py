@@ -1,6 +1,7 @@
 """Run purenn from this archive: ``python purenn.pyz COMMAND``.
 
-scripts/build_pyz.py stores this file as the archive's ``__main__.py``.
+``purenn.pack`` (``purenn pack``, scripts/build_pyz.py) stores this file as
+the archive's ``__main__.py``; imported as a module it does nothing.
 
 It imports purenn's modules from the archive through a small finder of its
 own rather than ``zipimport``, then runs the command line.  Both read each
@@ -78,9 +79,12 @@ class _Loader(importlib.abc.SourceLoader):
             gc.collect()  # the compiler's garbage, before it settles
 
 
-if os.path.isfile(ARCHIVE) and zipfile.is_zipfile(ARCHIVE):
-    sys.meta_path.insert(0, _Finder(ARCHIVE))
+def _run():
+    if os.path.isfile(ARCHIVE) and zipfile.is_zipfile(ARCHIVE):
+        sys.meta_path.insert(0, _Finder(ARCHIVE))
+    from purenn.cli import main  # after the finder
+    return main()
 
-from purenn.cli import main  # noqa: E402 (after the finder)
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(_run())

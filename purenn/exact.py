@@ -1,12 +1,12 @@
 """Correctly rounded exp and log, and the N(0, 1) draws built on them.
 
-The platform's ``math.exp`` and ``math.log`` are not the same function on
-every CPU, C library and language (glibc alone has two exp code paths and
-picks one by CPU), so a bit that came from them would make purenn's numbers
-one machine's numbers.  This module computes them from IEEE-754 +, -, *, /
-and sqrt and Python's exact integers only: ``exp(x)`` and ``log(x)`` are
-e^x and ln x *rounded to the nearest double, ties to even*, for every double
-x.  That result is unique, so any correct implementation, in any language,
+The platform's exp and log (what the ``math`` module calls) are not the
+same function on every CPU, C library and language (glibc alone has two exp
+code paths and picks one by CPU), so a bit that came from them would make
+purenn's numbers one machine's numbers.  This module computes them from
+IEEE-754 +, -, *, / and sqrt and Python's exact integers only: ``exp(x)``
+and ``log(x)`` are e^x and ln x *rounded to the nearest double, ties to
+even*, for every double x.  That result is unique, so any correct implementation, in any language,
 returns the same bits.  No libm function is called, not even as a first
 guess.
 
@@ -237,15 +237,19 @@ def _make_exp():
         hi.append(th)
         lo.append(_to_double(power - a * ((1 << p) // b), -p))
         power = (power * root) >> p
-    # scale[M] = 2^M for M in [-1022, 1021], negative M by Python's
-    # negative indexing (saves an addition per call)
-    scale = [_ldexp(1.0, m) for m in range(1024)]
-    scale += [_ldexp(1.0, m) for m in range(-1024, 0)]
+    # scale[M + 1023] = 2^M.  (Not Python's negative indexing for M < 0:
+    # that is a branch taken half the time, and PyPy's JIT then compiles a
+    # bridge per branch per inlined call, which made training 7x slower.)
+    scale = [_ldexp(1.0, m) for m in range(-1023, 1023)]
     # The rounding test: accept yh when |yl| < h - E, h the half-spacing of
-    # the doubles next to yh (2^-53 above 1, 2^-54 at and below 1; the
+    # the doubles next to yh (2^-53 in (1, 2), 2^-54 at and below 1: the
     # smaller where the two sides differ) and E = 2^-61 >= the error bound.
-    h_above = _ldexp(1.0, -53) - _ldexp(1.0, -61)    # exact
-    h_below = _ldexp(1.0, -54) - _ldexp(1.0, -61)
+    # For j >= 1, yh >= 2^(1/1024) e^-0.000339 > 1.0003 and yh <=
+    # 2^(1023/1024) e^0.000339 < 1.9994, so h = 2^-53; for j = 0, yh is
+    # within 0.00034 of 1, on either side: h = 2^-54.  half[j] is h - E.
+    h_above = _ldexp(1.0, -53) - _ldexp(1.0, -61)     # exact
+    half = [h_above] * 1024
+    half[0] = _ldexp(1.0, -54) - _ldexp(1.0, -61)
     shifter = 6755399441055744.0          # 1.5 * 2^52
 
     def exp(x):
@@ -292,13 +296,15 @@ def _make_exp():
             low = th * (r + q) + lo[j]
             yh = th + low
             yl = low - (yh - th)          # Fast2Sum (th >= |low|): exact
-            # (one chained test decides 99.2% of calls, with one outcome:
-            # no branch for PyPy's JIT to split on; yh * 2^M is exact, as
-            # e^x >= e^-708 > 2^-1022 is normal)
-            if -h_below < yl < h_below:
-                return yh * scale[n >> 10]
-            if yh > 1.0 and -h_above < yl < h_above:
-                return yh * scale[n >> 10]
+            # One test with one usual outcome (99.6% of calls), so that
+            # PyPy's JIT has no branch to split on; yh * 2^M is exact, as
+            # e^x >= e^-708 > 2^-1022 is normal.
+            h = half[j]
+            if -h < yl < h:
+                return yh * scale[(n >> 10) + 1023]
+            if j == 0 and yh > 1.0 and -h_above < yl < h_above:
+                # (j = 0 and yh > 1: the half-spacing is 2^-53 after all)
+                return yh * scale[(n >> 10) + 1023]
         return _slow(x)
 
     exp.table = (hi, lo)      # for tests/test_exp.py, which checks it
@@ -360,8 +366,8 @@ def log(x):
     """Return ln x rounded to the nearest double (ties to even).
 
     log(1.0) is 0.0, log(inf) inf, log(nan) nan; x <= 0 raises ValueError
-    (as math.log does).  Exact integer arithmetic only: about 15
-    microseconds a call on CPython.
+    (as the math module's log does).  Exact integer arithmetic only: about
+    4 microseconds a call on CPython 3.11.
 
     >>> log(1.0), log(0.5) == -0.6931471805599453
     (0.0, True)

@@ -216,8 +216,8 @@ class Network:
     the normal distribution N(0, 1) with the network's own
     ``random.Random(seed)`` (``self.rng``), layer by layer, biases before
     weights, row by row, by ``purenn.exact.normal_draws`` (Marsaglia's polar
-    method on ``rng.random()`` with a correctly rounded log, not
-    ``random.gauss``, whose bits come from the platform's log, cos and sin):
+    method on ``rng.random()`` with a correctly rounded log, not the random
+    module's gauss, whose bits come from the platform's log, cos and sin):
     the same weights for a seed on every platform.  Training shuffles with
     the same ``self.rng``.
     """

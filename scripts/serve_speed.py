@@ -29,7 +29,8 @@ from purenn.io import mnist  # noqa: E402
 
 def _post(url, body):
     request = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                     method="POST")
+                                     method="POST", headers={
+                                         "Content-Type": "application/json"})
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read().decode())
 

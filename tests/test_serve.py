@@ -35,7 +35,9 @@ def _net():
 
 @pytest.fixture(scope="module")
 def server():
-    room = api.Classroom(_net(), source="test-model", max_sessions=3)
+    # active_seconds=0: every session not in a request may make room.
+    room = api.Classroom(_net(), source="test-model", max_sessions=3,
+                         active_seconds=0)
     httpd = serve.make_server(room, "127.0.0.1", 0)
     thread = threading.Thread(target=httpd.serve_forever)
     thread.daemon = True
@@ -49,18 +51,28 @@ def _request(httpd, method, path, body=None, headers=None):
     """Return (status, headers, body bytes) for one raw request."""
     host, port = httpd.server_address[:2]
     connection = http.client.HTTPConnection(host, port, timeout=30)
+    headers = dict(headers or {})
+    if method == "POST":
+        headers.setdefault("Content-Type", _content_type(path))
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
         connection.close()
 
 
+def _content_type(path):
+    # What the page sends: the server takes nothing else.
+    return ("application/octet-stream" if path == "/api/upload"
+            else "application/json")
+
+
 def post(httpd, path, answer=None, raw=None):
     data = raw if raw is not None else json.dumps(answer).encode("utf-8")
-    request = urllib.request.Request(httpd.url().rstrip("/") + path,
-                                     data=data, method="POST")
+    request = urllib.request.Request(
+        httpd.url().rstrip("/") + path, data=data, method="POST",
+        headers={"Content-Type": _content_type(path)})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read().decode("utf-8"))
 
@@ -192,7 +204,7 @@ def test_zeroed_neuron_has_z_equal_to_b(server):
 def test_sessions_are_capped(server):
     made = [post(server, "/api/zero", {"layer": 1, "neuron": 0})["session"]
             for _ in range(4)]
-    # max_sessions is 3 in this fixture: the oldest one is gone.
+    # max_sessions is 3 in this fixture: the oldest idle one is gone.
     with pytest.raises(urllib.error.HTTPError):
         post(server, "/api/predict", {"pixels": [0] * 784,
                                       "session": made[0]})

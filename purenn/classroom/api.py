@@ -22,11 +22,10 @@ and returns a dict that ``json.dumps`` can write; a bad request raises
 Floats are also given as ``repr`` strings where the page shows them in full,
 since JavaScript spells some floats differently (``1e-7`` for ``1e-07``).
 
-Sessions hold a learner's changed network.  Matrices are never changed in
-place here (a step or a zeroed neuron makes new ones), so a session shares
-every matrix it has not changed with the served model, and at most
-``max_sessions`` sessions are kept (the least recently used goes first):
-memory stays bounded however many requests arrive.
+Sessions hold a learner's changed network, compactly, in a
+``sessions.SessionStore``: bounded in number and idle time, each with a lock
+that the API holds while it steps, zeroes or resets, so two requests to one
+session run one after the other (see ``purenn.classroom.sessions``).
 
 >>> from purenn.network import Network
 >>> room = Classroom(Network([4, 2, 2], seed=1))
@@ -34,31 +33,45 @@ memory stays bounded however many requests arrive.
 >>> len(answer["outputs"]), answer["prediction"] in (0, 1)
 (2, True)
 """
-import collections
+import array
+import contextlib
 import copy
 import io
 import math
 import numbers
+import os
 import threading
-import uuid
 
 from purenn import matrix
 from purenn.network import argmax, target_column
 from purenn.primer import cost
 from purenn.classroom import trace as tracing
 from purenn.io import images, png
+from purenn.classroom import sessions as _sessions
+from purenn.classroom.sessions import MAX_SESSIONS, pack_matrices, \
+    unpack_matrices
 
 __all__ = ["ApiError", "Classroom", "MAX_SESSIONS", "MAX_PICTURE_PIXELS",
-           "TOP_TERMS", "input_vector", "neuron_record"]
-
-# Each session that took a step holds one more set of weights (about 2 MB for
-# 784-30-10 in CPython's floats); 32 of them stay under 100 MB.
-MAX_SESSIONS = 32
+           "MAX_DECODE_BYTES", "DECODE_SLOTS", "TOP_TERMS", "input_vector",
+           "neuron_record"]
 
 # A drawing sent by the page is 112 x 112; an uploaded photo may be larger,
 # but decoding costs about 120 bytes per pixel in pure Python, so pictures
 # above a million pixels are refused before they are decoded.
 MAX_PICTURE_PIXELS = 1000 * 1000
+
+# What decoding a PNG costs is set by its unfiltered data, height x (1 +
+# bytes per row), and its pixels, not by its size on the wire: a 9.6 KB file
+# of 1000 x 1000 RGBA16 rows is 8 MB to unfilter.  An upload over 2 MB of
+# it (or over MAX_PICTURE_PIXELS) is refused before decoding.  The dearest
+# that pass took 1.2 s of CPU on CPython 3.11 on the 2-core machine (noisy
+# 1000 x 1000 16-bit grey; 510 x 510 RGBA16 Paeth rows took 0.7 s).
+MAX_DECODE_BYTES = 2 * 1024 * 1024
+
+# At most this many uploads are decoded at once (one per core); another
+# waits up to DECODE_WAIT_SECONDS for a turn, then gets a 429.
+DECODE_SLOTS = max(1, os.cpu_count() or 1)
+DECODE_WAIT_SECONDS = 2.0
 
 # How many of a neuron's terms w*a the neuron answer lists by default.
 TOP_TERMS = 10
@@ -128,11 +141,15 @@ def input_vector(body, size):
                  "a JSON {}".format(type(values).__name__))
         raise ApiError("{}: expected a list of {} numbers from 0 to {}, got "
                        "{}".format(key, size, highest, found))
-    for index, value in enumerate(values):
-        _number(value, "{}[{}]".format(key, index))
-        if not 0 <= value <= highest:
-            raise ApiError("{}[{}] is {!r}, expected 0 to {}".format(
-                key, index, value, highest))
+    # One quick pass for the usual input (ints and floats in range; a bool,
+    # NaN or anything else fails it); the slow pass names the first bad one.
+    if not (set(map(type, values)) <= {int, float} and
+            all(0 <= value <= highest for value in values)):
+        for index, value in enumerate(values):
+            _number(value, "{}[{}]".format(key, index))
+            if not 0 <= value <= highest:
+                raise ApiError("{}[{}] is {!r}, expected 0 to {}".format(
+                    key, index, value, highest))
     if key == "pixels":
         return [value / 255 for value in values]
     return [float(value) for value in values]
@@ -203,23 +220,101 @@ def neuron_record(record, layer, neuron):
             "updated_cost": record["updated_cost"]}
 
 
-class _Session:
-    __slots__ = ("net", "last_step", "steps", "zeroed")
+class _OuterProduct:
+    """dC/dw of one layer, row by row, from dC/db and a of the layer before.
 
-    def __init__(self, net):
-        self.net = net
-        self.last_step = None
-        self.steps = 0
-        self.zeroed = []
+    ``primer.dc_dw`` is ``dot(dc_db, transpose(a_prev))``, whose every entry
+    is one product ``dc_db[j] * a_prev[k]`` (``matrix.dot`` starts its sum
+    with the first product), so the rows come out bit for bit as the step
+    made them without keeping its J x K matrix.
+    """
+
+    def __init__(self, dc_db, a_prev):
+        self.dc_db = dc_db
+        self.a_prev = a_prev
+
+    def __getitem__(self, j):
+        g = self.dc_db[j][0]
+        return [g * a[0] for a in self.a_prev]
+
+    def __len__(self):
+        return len(self.dc_db)
 
 
-def _png_size(data):
+def _tiles(net):
+    """The first layer's weights, each neuron's as 0..255 shades."""
+    tiles = []
+    for weights in net.w[1]:
+        largest = max(abs(value) for value in weights) or 1.0
+        tiles.append([int(round(128 + 127 * value / largest))
+                      for value in weights])
+    return tiles
+
+
+class _PackedRows:
+    """A packed J x K matrix (``sessions.pack_matrices``) read row by row:
+    the neuron view needs one row of the weights before and after a step,
+    not all of them."""
+
+    def __init__(self, flat, width):
+        self.flat = flat
+        self.width = width
+
+    def __getitem__(self, j):
+        return self.flat[j * self.width:(j + 1) * self.width].tolist()
+
+    def __len__(self):
+        return len(self.flat) // self.width
+
+
+def _packed_rows(arrays, widths):
+    return [None if flat is None else _PackedRows(flat, width)
+            for flat, width in zip(arrays, widths)]
+
+
+# The J x 1 columns of a step record, kept packed in a session.
+_COLUMNS = ("z", "a", "dc_da", "dc_db", "updated_z", "updated_a")
+
+
+def _stored_step(record, w_before, b_before):
+    """Return what a session keeps of a step ``record`` (see sessions).
+
+    ``w_before``/``b_before`` are the session's packed weights before the
+    step (None: the served model's); the weights after it are the session's
+    own; dC/dw is recomputed (``_OuterProduct``).
+    """
+    kept = {key: record[key] for key in ("label", "step_size", "target",
+                                         "original_cost", "updated_cost")}
+    kept["x"] = array.array("d", record["x"])
+    kept["w"], kept["b"] = w_before, b_before
+    for key in _COLUMNS:
+        kept[key] = pack_matrices(record[key])
+    return kept
+
+
+def _png_header(data):
     # IHDR comes first after the 8-byte signature: length, "IHDR", then the
-    # width and height as big-endian 32-bit numbers (PNG spec 11.2.2).
+    # width and height as big-endian 32-bit numbers, bit depth, colour type,
+    # compression, filter and interlace bytes (PNG spec 11.2.2).
     if len(data) < 24:
-        return 0, 0
+        return 0, 0, 8, 0, 0
+    tail = data[24:29] + bytes(5 - len(data[24:29]))
     return (int.from_bytes(data[16:20], "big"),
-            int.from_bytes(data[20:24], "big"))
+            int.from_bytes(data[20:24], "big"), tail[0], tail[1], tail[4])
+
+
+# Samples per pixel of each PNG colour type (PNG spec table 11.1).
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
+
+def _png_decode_bytes(width, height, depth, colour, interlace):
+    """Return the size of a PNG's unfiltered data: height x (1 + row bytes),
+    plus the filter byte of each extra row of Adam7's seven passes."""
+    bits = width * _PNG_CHANNELS.get(colour, 4) * max(depth, 1)
+    total = height * (1 + (bits + 7) // 8)
+    if interlace:
+        total += 7 * (height + 8)
+    return total
 
 
 class Classroom:
@@ -231,38 +326,86 @@ class Classroom:
     """
 
     def __init__(self, net, source="<network>", mnist_directory=None,
-                 max_sessions=MAX_SESSIONS):
+                 max_sessions=MAX_SESSIONS,
+                 idle_seconds=_sessions.IDLE_SECONDS,
+                 active_seconds=_sessions.ACTIVE_SECONDS):
         self.net = net
         self.source = source
         self.mnist_directory = mnist_directory
-        self.max_sessions = max_sessions
-        self._sessions = collections.OrderedDict()
+        self.sessions = _sessions.SessionStore(max_sessions, idle_seconds,
+                                               active_seconds)
         self._lock = threading.Lock()
+        self._decodes = threading.BoundedSemaphore(DECODE_SLOTS)
         self._test_set = None
+        self._served_tiles = None
 
     # -- sessions ---------------------------------------------------------
 
-    def _network(self, body, create=False):
-        """Return (session id or None, network) for the request's session."""
+    @contextlib.contextmanager
+    def _session(self, body, create=False):
+        """Hold the request's session in use: yield (name, session).
+
+        Without ``"session"`` in the body: (None, None), or with ``create`` a
+        new session.  An unknown or expired one is a 404 that says so.
+        """
         name = body.get("session")
         if name is None and not create:
-            return None, self.net
-        with self._lock:
-            if name is None:
-                name = uuid.uuid4().hex
-                self._sessions[name] = _Session(self.net)
-                while len(self._sessions) > self.max_sessions:
-                    self._sessions.popitem(last=False)
-            elif not isinstance(name, str) or name not in self._sessions:
-                raise ApiError("session {} is unknown or expired (at most {} "
-                               "are kept): reset to start again".format(
-                                   _short(name), self.max_sessions), 404)
-            self._sessions.move_to_end(name)
-            return name, self._sessions[name].net
+            yield None, None
+            return
+        try:
+            held = (self.sessions.create() if name is None
+                    else self.sessions.use(name))
+        except _sessions.StoreFull as exc:
+            raise ApiError(str(exc), 503)
+        except _sessions.SessionGone as exc:
+            raise ApiError("{}: reload the page to rebuild your copy from "
+                           "its URL, or press Reset".format(exc), 404)
+        with held as session:
+            yield session.name, session
 
-    def _session(self, name):
-        with self._lock:
-            return self._sessions.get(name)
+    def _network(self, body, create=False):
+        """Return (session name or None, network) for a request that only
+        reads the network: the served one, or a snapshot of the session's
+        weights taken under its lock."""
+        with self._session(body, create) as (name, session):
+            if session is None:
+                return None, self.net
+            with session.lock:
+                return name, self._network_of(session)
+
+    def _network_of(self, session):
+        """Return a network view of ``session``'s weights (the served
+        model's when it has none); call it holding ``session.lock``."""
+        if session is None or session.w is None:
+            return self.net
+        view = copy.copy(self.net)
+        view.w = unpack_matrices(session.w, [None] + self.net.layers[:-1])
+        view.b = unpack_matrices(session.b, [None] + [1] * (
+            len(self.net.layers) - 1))
+        return view
+
+    def _last_step(self, session):
+        """Return the session's last step as ``_take_step``'s record, or
+        None; call it holding ``session.lock``."""
+        kept = session.last_step
+        if kept is None:
+            return None
+        widths = [None] + self.net.layers[:-1]
+        ones = [None] + [1] * (len(self.net.layers) - 1)
+        record = dict(kept)
+        record["x"] = kept["x"].tolist()
+        for key in _COLUMNS:
+            record[key] = unpack_matrices(kept[key], [1] * len(kept[key]))
+        record["w"] = (list(self.net.w) if kept["w"] is None
+                       else _packed_rows(kept["w"], widths))
+        record["b"] = (list(self.net.b) if kept["b"] is None
+                       else unpack_matrices(kept["b"], ones))
+        record["updated_w"] = _packed_rows(session.w, widths)
+        record["updated_b"] = unpack_matrices(session.b, ones)
+        record["dc_dw"] = [None] + [
+            _OuterProduct(record["dc_db"][l], record["a"][l - 1])
+            for l in range(1, len(self.net.layers))]
+        return record
 
     # -- answers ----------------------------------------------------------
 
@@ -273,20 +416,23 @@ class Classroom:
         (128 for 0, scaled by the neuron's largest |w|), for drawing only.
         """
         name, net = self._network(_object(body or {}))
-        tiles = []
-        for weights in net.w[1]:
-            largest = max(abs(value) for value in weights) or 1.0
-            tiles.append([int(round(128 + 127 * value / largest))
-                          for value in weights])
+        if net is not self.net:
+            tiles = _tiles(net)
+        else:
+            # Every page asks for the served model's tiles when it opens.
+            if self._served_tiles is None:
+                self._served_tiles = _tiles(net)
+            tiles = self._served_tiles
         return {"sizes": net.layers, "source": self.source, "session": name,
                 "tiles": tiles}
 
     def predict(self, body):
         """Feed an input forward: the outputs, the digit, every layer's a."""
         body = _object(body)
+        x = input_vector(body, self.net.layers[0])
         name, net = self._network(body)
         work = _view(net)
-        outputs = work.output(input_vector(body, net.layers[0]))
+        outputs = work.output(x)
         return {"outputs": outputs, "prediction": argmax(outputs),
                 "outputs_repr": [repr(value) for value in outputs],
                 "activations": _flat_layers(work.a), "session": name}
@@ -301,12 +447,24 @@ class Classroom:
         and ``trace``, the neuron's part of the step as a trace record.
         """
         body = _object(body)
-        name, net = self._network(body)
-        layer = _whole(body, "layer", 1, len(net.layers) - 1)
-        j = _whole(body, "neuron", 0, net.layers[layer] - 1)
-        top = _whole(body, "top", 0, net.layers[layer - 1],
-                     min(TOP_TERMS, net.layers[layer - 1]))
-        x = input_vector(body, net.layers[0])
+        layers = self.net.layers
+        layer = _whole(body, "layer", 1, len(layers) - 1)
+        j = _whole(body, "neuron", 0, layers[layer] - 1)
+        top = _whole(body, "top", 0, layers[layer - 1],
+                     min(TOP_TERMS, layers[layer - 1]))
+        x = input_vector(body, layers[0])
+        if "label" in body:
+            label, step_size = self._step_arguments(body, self.net)
+        last = None
+        with self._session(body) as (name, session):
+            if session is not None:
+                with session.lock:
+                    net = self._network_of(session)
+                    if session.last_step is not None and \
+                            session.last_step["x"] == array.array("d", x):
+                        last = self._last_step(session)
+            else:
+                net = self.net
         work = _view(net)
         work.feed_forward(x)
         a_prev = matrix.flatten(work.a[layer - 1])
@@ -328,13 +486,10 @@ class Classroom:
                   "z_values": [total, b, work.z[layer][j][0],
                                work.a[layer][j][0]],
                   "step": None}
-        session = self._session(name) if name is not None else None
-        last = session.last_step if session is not None else None
-        if last is not None and last["x"] == x:
+        if last is not None:
             answer["step"] = self._step_detail(last, layer, j, order[:top],
                                                True)
         elif "label" in body:
-            label, step_size = self._step_arguments(body, net)
             _, record = _take_step(net, x, label, step_size)
             answer["step"] = self._step_detail(record, layer, j, order[:top],
                                                False)
@@ -344,14 +499,16 @@ class Classroom:
     def _step_detail(record, layer, j, chosen, taken):
         a_prev = matrix.flatten(record["a"][layer - 1])
         grads = record["dc_dw"][layer][j]
+        w_row, updated_row = record["w"][layer][j], \
+            record["updated_w"][layer][j]
         return {
             "taken": taken, "label": record["label"],
             "step_size": repr(record["step_size"]),
             "dc_da": repr(record["dc_da"][layer][j][0]),
             "dc_db": repr(record["dc_db"][layer][j][0]),
             "terms": [{"k": k, "a": repr(a_prev[k]), "dc_dw": repr(grads[k]),
-                       "w": repr(record["w"][layer][j][k]),
-                       "updated_w": repr(record["updated_w"][layer][j][k])}
+                       "w": repr(w_row[k]),
+                       "updated_w": repr(updated_row[k])}
                       for k in chosen],
             "b": repr(record["b"][layer][j][0]),
             "updated_b": repr(record["updated_b"][layer][j][0]),
@@ -376,19 +533,21 @@ class Classroom:
         cost before and after, and every layer's dC/da and dC/db.
         """
         body = _object(body)
-        name, net = self._network(body, create=True)
-        label, step_size = self._step_arguments(body, net)
-        x = input_vector(body, net.layers[0])
-        work, record = _take_step(net, x, label, step_size)
-        with self._lock:
-            session = self._sessions.get(name)
-            if session is None:
-                raise ApiError("session {} expired during the step: reset to "
-                               "start again".format(name), 404)
-            session.net = work
-            session.last_step = record
-            session.steps += 1
-            steps = session.steps
+        label, step_size = self._step_arguments(body, self.net)
+        x = input_vector(body, self.net.layers[0])
+        # The session's lock is held from reading its weights to writing the
+        # new ones, so concurrent steps in one session never overwrite each
+        # other: the step count is always the number of steps in the weights.
+        with self._session(body, create=True) as (name, session):
+            with session.lock:
+                work, record = _take_step(self._network_of(session), x,
+                                          label, step_size)
+                kept = _stored_step(record, session.w, session.b)
+                session.w = pack_matrices(work.w)
+                session.b = pack_matrices(work.b)
+                session.last_step = kept
+                session.steps += 1
+                steps = session.steps
         before = matrix.flatten(record["a"][-1])
         after = matrix.flatten(record["updated_a"][-1])
         return {"session": name, "steps": steps, "label": label,
@@ -408,29 +567,40 @@ class Classroom:
         Its bias stays, so its z becomes b whatever the input.
         """
         body = _object(body)
-        name, net = self._network(body, create=True)
-        layer = _whole(body, "layer", 1, len(net.layers) - 1)
-        j = _whole(body, "neuron", 0, net.layers[layer] - 1)
-        with self._lock:
-            session = self._sessions.get(name)
-            if session is None:
-                raise ApiError("session {} expired: reset to start "
-                               "again".format(name), 404)
-            work = _view(session.net)
-            rows = list(work.w[layer])
-            rows[j] = [0.0] * len(rows[j])
-            work.w[layer] = rows
-            session.net = work
-            session.last_step = None
-            session.zeroed.append([layer, j])
-            zeroed = list(session.zeroed)
+        layers = self.net.layers
+        layer = _whole(body, "layer", 1, len(layers) - 1)
+        j = _whole(body, "neuron", 0, layers[layer] - 1)
+        with self._session(body, create=True) as (name, session):
+            with session.lock:
+                if session.w is None:
+                    session.w = pack_matrices(self.net.w)
+                    session.b = pack_matrices(self.net.b)
+                width = layers[layer - 1]
+                row = session.w[layer][j * width:(j + 1) * width]
+                if any(value != 0.0 for value in row) or \
+                        (layer, j) not in session.zeroed:
+                    # A new array: a reader may still hold the old one.
+                    weights = array.array("d", session.w[layer])
+                    weights[j * width:(j + 1) * width] = array.array(
+                        "d", bytes(8 * width))
+                    session.w = list(session.w)
+                    session.w[layer] = weights
+                    session.last_step = None
+                session.zeroed.add((layer, j))
+                zeroed = [list(pair) for pair in sorted(session.zeroed)]
         return {"session": name, "zeroed": zeroed}
 
     def reset(self, body):
         """Forget the request's session: the served network again."""
         body = _object(body)
-        with self._lock:
-            self._sessions.pop(body.get("session"), None)
+        name = body.get("session")
+        try:
+            held = self.sessions.use(name)
+        except _sessions.SessionGone:
+            return {"session": None}     # nothing to forget
+        with held as session:
+            with session.lock:           # after any step under way
+                self.sessions.drop(name)
         return {"session": None}
 
     def example(self, body):
@@ -477,15 +647,15 @@ class Classroom:
         if not isinstance(pixels, list) or len(pixels) != width * height:
             raise ApiError("pixels: expected {} x {} = {} numbers from 0 to "
                            "255".format(width, height, width * height))
-        rows = []
-        for r in range(height):
-            row = pixels[r * width:(r + 1) * width]
-            for c, value in enumerate(row):
-                _number(value, "pixels[{}]".format(r * width + c))
+        if not (set(map(type, pixels)) <= {int, float} and
+                all(0 <= value <= 255 for value in pixels)):
+            for index, value in enumerate(pixels):    # name the first bad one
+                _number(value, "pixels[{}]".format(index))
                 if not 0 <= value <= 255:
                     raise ApiError("pixels[{}] is {!r}, expected 0 to "
-                                   "255".format(r * width + c, value))
-            rows.append([value / 255 for value in row])
+                                   "255".format(index, value))
+        rows = [[value / 255 for value in pixels[r * width:(r + 1) * width]]
+                for r in range(height)]
         return self._prepared(rows, "drawing {}x{}".format(width, height))
 
     def upload(self, data):
@@ -494,16 +664,30 @@ class Classroom:
         The bytes are read by purenn's own decoders and never stored.
         """
         if data[:8] == png.PNG_SIGNATURE:
-            width, height = _png_size(data)
+            width, height, depth, colour, interlace = _png_header(data)
             if width * height > MAX_PICTURE_PIXELS:
                 raise ApiError("upload: PNG {}x{} is too large, at most {} "
                                "pixels".format(width, height,
                                                MAX_PICTURE_PIXELS), 413)
+            work = _png_decode_bytes(width, height, depth, colour, interlace)
+            if work > MAX_DECODE_BYTES:
+                raise ApiError(
+                    "upload: PNG {}x{} at {} bits a sample is {} bytes to "
+                    "decode, over the limit of {}: send a smaller or 8-bit "
+                    "picture".format(width, height, depth, work,
+                                     MAX_DECODE_BYTES), 413)
+        # At most DECODE_SLOTS decodes at once, so a burst of uploads costs
+        # a bounded share of CPU and memory.
+        if not self._decodes.acquire(timeout=DECODE_WAIT_SECONDS):
+            raise ApiError("upload: {} other uploads are being decoded; try "
+                           "again in a moment".format(DECODE_SLOTS), 429)
         try:
             rows, kind = images.read_image_stream(io.BytesIO(data), "upload")
+            return self._prepared(rows, kind)
         except ValueError as exc:
             raise ApiError(str(exc))
-        return self._prepared(rows, kind)
+        finally:
+            self._decodes.release()
 
     def mnist(self, body):
         """Return MNIST test image ``index`` as x, pixels and its label."""

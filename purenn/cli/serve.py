@@ -8,8 +8,10 @@ model and the MNIST sets, and prints.
 import os
 import sys
 
+import argparse
+
 from purenn import resources
-from purenn.cli.common import CliError, non_negative_int, positive_int
+from purenn.cli.common import CliError, positive_int
 
 # The shipped model, in the package (maybe inside purenn.pyz).
 DEFAULT_MODEL = resources.data_path("models", "mnist-784-30-10.json")
@@ -21,6 +23,36 @@ DEFAULT_MODEL = resources.data_path("models", "mnist-784-30-10.json")
 TRAIN_EXAMPLES = 10000
 TEST_EXAMPLES = 1000
 TRAIN_EPOCHS = 5
+
+# Open files the server asks for (each connection is one): a class of 60
+# browsers holds about 360, and idle or hostile connections more.
+OPEN_FILES = 16384
+
+
+def port_number(text):
+    """argparse type: a TCP port, 0 to 65535 (0: any free port)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            "expected a port from 0 to 65535 (0 for any free one), got "
+            "{!r}".format(text))
+    return value
+
+
+def _raise_open_files_limit():
+    """Let this process hold OPEN_FILES files, if the hard limit allows."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = OPEN_FILES if hard == resource.RLIM_INFINITY \
+            else min(OPEN_FILES, hard)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, OSError, ValueError):
+        pass    # not on this system: the server caps its connections
 
 
 def register(subparsers):
@@ -34,12 +66,13 @@ def register(subparsers):
     serve.add_argument("model", metavar="MODEL", nargs="?", default=None,
                        help="model file (JSON); default: the shipped "
                        "purenn/data/models/mnist-784-30-10.json")
-    serve.add_argument("--port", type=non_negative_int, default=8000,
+    serve.add_argument("--port", type=port_number, default=8000,
                        help="port to listen on, 0 for any free port "
                        "(default: 8000)")
     serve.add_argument("--host", default="127.0.0.1", metavar="ADDR",
                        help="address to listen on; 0.0.0.0 shares the page "
-                       "with the classroom network (default: 127.0.0.1)")
+                       "with the classroom network, ::1 is IPv6's loopback "
+                       "(default: 127.0.0.1)")
     serve.add_argument("--data", metavar="DIR", default=None,
                        help="MNIST directory (default: the shipped "
                        "purenn/data/mnist)")
@@ -76,7 +109,7 @@ def _have_test_set(directory):
     return True
 
 
-def serve_command(args, out=None, ready=None):
+def serve_command(args, out=None, ready=None, err=None):
     """Run ``purenn serve``; return the exit status.
 
     ``ready(server)``, when given, is called once the server listens (tests
@@ -84,8 +117,9 @@ def serve_command(args, out=None, ready=None):
     """
     from purenn import network
     from purenn.classroom.api import Classroom
-    from purenn.classroom.serve import Training, make_server
+    from purenn.classroom.serve import Training, is_loopback, make_server
     out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     path = _model_path(args.model)
     net = network.load(path)
     if net.layers[0] != 784:
@@ -99,12 +133,25 @@ def serve_command(args, out=None, ready=None):
         train = mnist.load_set(args.data, "train", TRAIN_EXAMPLES)
         test = mnist.load_set(args.data, "test", TEST_EXAMPLES)
         training = Training(train, test, epochs=args.train_epochs)
+    def log(line):
+        # One line for each request answered with an error.
+        err.write(line + "\n")
+        err.flush()
+
+    _raise_open_files_limit()
     try:
-        server = make_server(room, args.host, args.port, training)
-    except OSError as exc:
-        raise CliError("cannot listen on {}:{}: {}".format(
-            args.host, args.port, exc.strerror or exc))
+        server = make_server(room, args.host, args.port, training, log=log)
+    except (OSError, UnicodeError) as exc:
+        raise CliError("cannot listen on {!r} port {}: {}".format(
+            args.host, args.port, getattr(exc, "strerror", None) or exc))
     try:
+        address = server.server_address[0]
+        if not is_loopback(address):
+            err.write("purenn: warning: listening on {} port {}: anyone who "
+                      "can reach this machine on that port (the classroom "
+                      "network, maybe more) can use the page; there is no "
+                      "password\n".format(address, server.server_address[1]))
+            err.flush()
         out.write("purenn: serving {} ({}) at {}\n".format(
             os.path.basename(path), "-".join(map(str, net.layers)),
             server.url()))

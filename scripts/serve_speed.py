@@ -4,8 +4,11 @@
 
 Starts the server on an ephemeral port of 127.0.0.1 with MODEL (default: the
 checkout's data/models/mnist-784-30-10.json), sends MNIST test images 0..N-1
-to ``POST /api/predict``, ``/api/neuron`` and ``/api/step`` (each step in a
-fresh session, so every step starts from the served model), and prints the
+to ``POST /api/predict``, ``/api/diagram`` (the network drawn), ``/api/neuron``
+(``neuron``: alone; ``neuron+``: with a label, as the page asks, so with what
+one step would do) and ``/api/step`` (each step in a fresh session, so every
+step starts from the served model), and ``GET /api/lesson?name=demo`` (the
+2-3-2 walkthrough), and prints the
 median, fastest and slowest wall time of each, request and answer included.
 The issue's floors for 784-30-10 on CPython: predict under 50 ms, a learning
 step under 100 ms.
@@ -53,7 +56,8 @@ def main():
     thread.daemon = True
     thread.start()
     base = httpd.url().rstrip("/")
-    times = {"predict": [], "neuron": [], "step": []}
+    times = {"predict": [], "diagram": [], "neuron": [], "neuron+": [],
+             "step": [], "lesson": []}
     try:
         for index in range(len(test)):
             x, label = test[index]
@@ -61,6 +65,19 @@ def main():
                                            {"x": x})[0])
             times["neuron"].append(_timed(base + "/api/neuron", {
                 "x": x, "layer": 1, "neuron": index % net.layers[1]})[0])
+            times["diagram"].append(_timed(base + "/api/diagram",
+                                           {"x": x})[0])
+            # What the page sends on a click: the neuron and what one step
+            # with the chosen label would do to it.
+            times["neuron+"].append(_timed(base + "/api/neuron", {
+                "x": x, "layer": 2, "neuron": label, "label": label,
+                "step_size": 3.0})[0])
+            start = time.perf_counter()
+            with urllib.request.urlopen(base + "/api/lesson?name=demo&lang="
+                                        + ("zh" if index % 2 else "en")) \
+                    as response:
+                response.read()
+            times["lesson"].append(time.perf_counter() - start)
             seconds, answer = _timed(base + "/api/step", {
                 "x": x, "label": label, "step_size": 3.0})
             times["step"].append(seconds)

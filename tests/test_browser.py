@@ -15,6 +15,7 @@ Chromium binary.  Screenshots at 1280 and 390 px wide are saved in pytest's
 temporary directory for a person to look at (the path is printed with -s).
 """
 import base64
+import collections
 import contextlib
 import html
 import json
@@ -182,9 +183,9 @@ def test_example_views(browser, site, view):
     dom = _dom(browser, "{}?view={}".format(httpd.url(), view))
     if view == "primer":
         for name, value in trace.PRIMER_VALUES:
-            row = re.search(r'id="example-{}">(.*?)</tr>'.format(name), dom)
-            assert row is not None and "<td>{!r}</td>".format(value) in \
-                row.group(1), name
+            row = re.search(r'data-name="{}"[^>]*>(.*?)</tr>'.format(name), dom)
+            assert row is not None and '<span class="num">{!r}</span>'.format(
+                value) in row.group(1), name
     else:
         record = trace.trace(trace.demo_network(), trace.DEMO_INPUT,
                              trace.DEMO_TARGET, trace.DEMO_STEP_SIZE)
@@ -272,3 +273,227 @@ def test_mouse_drawing_and_a_step_by_clicks(browser, site, tmp_path):
         path = tmp_path / "classroom-mouse.png"
         path.write_bytes(base64.b64decode(shot["data"]))
         print("screenshot: {}".format(path))
+
+
+# -- the lesson views (issue 20) ---------------------------------------------
+
+from support import PRIMER_PRINTED   # noqa: E402
+
+
+def _stage_values(page):
+    """Press Next (the right arrow key) through every stage; return the
+    value shown at each, in order."""
+    total = page.evaluate("document.getElementById('stage-count')"
+                          ".textContent.match(/\\d+/g).pop()")
+    shown = []
+    for _ in range(int(total)):
+        shown.append(page.evaluate(
+            "document.getElementById('stage-value').textContent"))
+        page.call("Input.dispatchKeyEvent", type="keyDown", key="ArrowRight",
+                  code="ArrowRight", windowsVirtualKeyCode=39)
+        page.call("Input.dispatchKeyEvent", type="keyUp", key="ArrowRight",
+                  code="ArrowRight", windowsVirtualKeyCode=39)
+    return shown
+
+
+@pytest.mark.parametrize("lang, word", [("en", "raw activation"),
+                                        ("zh", "原始激活")])
+def test_walkthrough_shows_the_primers_values_in_order(browser, site, lang,
+                                                       word):
+    httpd, _ = site
+    with _page(browser, "{}?view=primer&lang={}".format(httpd.url(), lang)) \
+            as page:
+        assert word in page.evaluate(
+            "document.getElementById('stage-title').textContent")
+        shown = _stage_values(page)
+        assert page.evaluate("document.documentElement.lang").startswith(
+            lang)
+    # The primer's 19 printed values appear in its order (the cost is also
+    # shown once early, after the forward pass, as the issue asks).
+    position = 0
+    for name, value in PRIMER_PRINTED:
+        assert value in shown[position:], (name, value, shown)
+        position = shown.index(value, position) + 1
+    assert shown[0] == "1.124" and shown[-1] == "0.011095884100559231"
+
+
+def _trace_matrices(text):
+    """Return {label: rows of repr strings} from `purenn trace`'s text."""
+    found, label = {}, None
+    for line in text.splitlines():
+        head = re.match(r"^(\S.*?) = .*\(\d+x\d+\)$", line)
+        if head:
+            label = head.group(1)
+            found[label] = []
+        elif line.startswith("    [") and label is not None:
+            found[label].append(line.strip("[] ").split())
+    return found
+
+
+def test_demo_diagram_hover_equals_trace(browser, site):
+    httpd, _ = site
+    process = subprocess.run(
+        [sys.executable, "-m", "purenn", "example", "--network", "demo"],
+        stdout=subprocess.PIPE, cwd=REPO, check=True)
+    matrices = _trace_matrices(process.stdout.decode("utf-8"))
+    with _page(browser, "{}?view=demo".format(httpd.url())) as page:
+        def hover(element_id):
+            return page.evaluate(
+                "(function () {{ var e = document.getElementById({0});"
+                " e.dispatchEvent(new MouseEvent('mouseenter'));"
+                " return document.getElementById('example-info')"
+                ".textContent; }})()".format(json.dumps(element_id)))
+        for l, j in ((1, 0), (1, 2), (2, 1)):
+            text = hover("node-{}-{}".format(l, j))
+            z = matrices["z[{}]".format(l)][j][0]
+            a = matrices["a[{}]".format(l)][j][0]
+            first, second = text.split("a[{}][{}] = ".format(l, j))
+            assert first.endswith("= " + z), (first, z)
+            assert second.endswith("= " + a), (second, a)
+        for l, j, k in ((1, 0, 1), (2, 1, 2)):
+            text = hover("edge-{}-{}-{}".format(l, j, k))
+            w = matrices["w[{}]".format(l)][j][k]
+            a_prev = matrices["a[{}]".format(l - 1)][k][0]
+            assert " {} × {} = {}".format(
+                "({})".format(w) if w.startswith("-") else w, a_prev,
+                repr(float(w) * float(a_prev))) in text, text
+
+
+# The numbers each exercise of docs/lesson.md asks for, computed from the
+# reference by scripts/lesson_numbers.py, with the page (the URL the lesson
+# gives) that shows them.
+sys.path.insert(0, os.path.join(REPO, "scripts"))
+import lesson_numbers  # noqa: E402
+
+
+def _lesson_pages():
+    if not os.path.exists(MODEL) or not HAVE_MNIST:
+        return []
+    pages = collections.OrderedDict()
+    for name, (url, value) in lesson_numbers.lesson_numbers().items():
+        pages.setdefault(url, []).append((name, value))
+    return list(pages.items())
+
+
+REFRESH_LESSON = ("if the model or sigmoid's bits changed on purpose, run "
+                  "python scripts/lesson_numbers.py --write and read the "
+                  "diff of docs/lesson.md and docs/lesson.zh.md")
+
+
+@pytest.mark.parametrize("query, numbers", _lesson_pages())
+def test_lesson_numbers_are_on_the_page(browser, site, query, numbers):
+    httpd, _ = site
+    with _page(browser, httpd.url() + query) as page:
+        shown = page.evaluate(
+            "Array.prototype.map.call(document.querySelectorAll('.num, "
+            "#neuron .formula, #neuron td'), function (e) {"
+            " return e.textContent; })")
+    text = " ".join(shown)
+    for path in ("lesson.md", "lesson.zh.md"):
+        with open(os.path.join(REPO, "docs", path), encoding="utf-8") as f:
+            lesson_text = f.read()
+        for name, value in numbers:   # as repr prints it
+            assert value in lesson_text, "{}: {} {} is not in {}; {}".format(
+                path, name, value, path, REFRESH_LESSON)
+    for name, value in numbers:
+        assert value in shown or " {} ".format(value) in text or \
+            "({} ".format(value) in text, (name, value)
+
+
+def test_lesson_exercise_3_zeroes_an_active_neuron(browser, site):
+    httpd, net = site
+    with open(os.path.join(REPO, "docs", "lesson.md"), encoding="utf-8") as f:
+        found = re.search(r"/\?index=0&neuron=(\d+),(\d+)&zero=\1,\2",
+                          f.read())
+    layer, j = int(found.group(1)), int(found.group(2))
+    x, _ = mnist.load_set(None, "test", 1)[0]
+    net.feed_forward(x)
+    assert net.a[layer][j][0] > 0.9    # the neuron is on for image 0
+    dom = _dom(browser, "{}?index=0&neuron={},{}&zero={},{}".format(
+        httpd.url(), layer, j, layer, j))
+    assert _text(dom, "neuron-z") == _text(dom, "neuron-b") == \
+        repr(net.b[layer][j][0])
+    assert 'id="neuron-all-zero"' in dom
+    # The lesson's numbers for this exercise: b, and output 7 after zeroing.
+    with open(os.path.join(REPO, "docs", "lesson.md"), encoding="utf-8") as f:
+        lesson_text = f.read()
+    changed = network.Network(net.layers, b=net.biases, w=net.weights)
+    changed.w[layer][j] = [0.0] * len(changed.w[layer][j])
+    output7 = repr(changed.output(x)[7])
+    assert _text(dom, "output-7") == output7
+    for number in (repr(net.b[layer][j][0]), output7):
+        assert number in lesson_text, number
+
+
+LAYOUT_PAGES = ["?index=0&label=7&step=3&neuron=1,5", "?view=primer",
+                "?view=demo&stage=20", "?index=0&label=7&step=3&neuron=2,7"
+                "&lang=zh"]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("query", LAYOUT_PAGES)
+def test_layout_numbers_one_line_no_sideways_scroll(browser, site, width,
+                                                    query, tmp_path):
+    httpd, _ = site
+    with _page(browser, httpd.url() + query, width, 1400) as page:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        broken = page.evaluate(
+            "Array.prototype.filter.call(document.querySelectorAll('.num'),"
+            " function (e) { var r = e.getBoundingClientRect();"
+            "  var size = parseFloat(getComputedStyle(e).fontSize);"
+            "  return r.width > 0 && (e.getClientRects().length !== 1 ||"
+            "   r.height > 2 * size || r.right > "
+            "   document.documentElement.clientWidth + 0.5); })"
+            ".map(function (e) { return e.textContent; })")
+        assert broken == []
+        count = page.evaluate("document.querySelectorAll('.num').length")
+        assert count > 10
+        if "index" in query:
+            # Tiles are numbered, the chosen neuron is highlighted.
+            assert page.evaluate("document.querySelector('#tile-1-3 .number')"
+                                 ".textContent") == "3"
+            assert page.evaluate("document.querySelectorAll('.selected')"
+                                 ".length") == 1
+
+
+def test_copy_as_json_confirms(browser, site):
+    httpd, _ = site
+    with _page(browser, "{}?view=primer".format(httpd.url())) as page:
+        origin = httpd.url().rstrip("/")
+        try:
+            page.call("Browser.grantPermissions", origin=origin,
+                      permissions=["clipboardReadWrite",
+                                   "clipboardSanitizedWrite"])
+        except RuntimeError:
+            pass
+        page.click("copy-example")
+        said = page.wait_for(
+            "document.querySelector('.copied') &&"
+            " document.querySelector('.copied').textContent")
+        assert "Copied" in said
+
+
+def test_a_small_served_model_is_walked_through(browser):
+    """A small model a teacher loads (the 2-3-2 demo) opens the walkthrough,
+    its numbers those of trace for the model's default input."""
+    httpd = serve.make_server(api.Classroom(trace.demo_network(),
+                                            source="demo.json"),
+                              "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        with _page(browser, httpd.url() + "?input=0.8,0.2&target=0,1") \
+                as page:
+            first = page.evaluate(
+                "document.getElementById('stage-value').textContent")
+            hover = page.evaluate(
+                "document.getElementById('edge-2-1-0').getAttribute("
+                "'data-text')")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    record = trace.trace(trace.demo_network(), [0.8, 0.2], [0.0, 1.0], 0.1)
+    assert first == repr(record["layers"][0]["z"][0][0])
+    w, a = record["layers"][1]["w"][1][0], record["layers"][0]["a"][0][0]
+    assert hover.endswith("= {!r}".format(w * a))

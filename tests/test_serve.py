@@ -449,8 +449,10 @@ def test_serve_without_a_default_model_says_how_to_give_one(
 
 
 def test_serve_refuses_a_network_without_784_inputs(tmp_path, capsys):
+    # 20 inputs: not a 28x28 digit, and too large for the walkthrough that
+    # a small network (the 2-3-2 demo) gets instead.
     model = tmp_path / "small.json"
-    network.Network([2, 3, 2], seed=0).save(str(model))
+    network.Network([20, 3, 2], seed=0).save(str(model))
     assert main(["serve", str(model), "--port", "0"]) == 2
     assert "784" in capsys.readouterr().err
 

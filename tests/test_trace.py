@@ -117,9 +117,10 @@ def test_json_parses_and_floats_equal_the_network_bit_for_bit():
             assert j == p, where
     # 2-3-2: per layer 8 columns (b, z, a, dc_da, dc_db, updated b, z, a)
     # and 3 matrices (w, dc_dw, updated w): 8*3 + 3*6 for layer 1, 8*2 + 3*6
-    # for layer 2; plus input and dc_da_input (2 each), the step size and 2
-    # costs.  The demo's target [0, 1] is ints and stays ints.
-    assert count == (8 * 3 + 3 * 6) + (8 * 2 + 3 * 6) + 2 * 2 + 1 + 2
+    # for layer 2; plus input, target and dc_da_input (2 each), the step
+    # size and 2 costs.  The demo's target is [0.0, 1.0], floats as
+    # `trace --target 0,1` reads them.
+    assert count == (8 * 3 + 3 * 6) + (8 * 2 + 3 * 6) + 3 * 2 + 1 + 2
     assert parsed["format"] == "purenn-trace/1"
     assert parsed["sizes"] == [2, 3, 2]
 

@@ -45,7 +45,9 @@ import threading
 from purenn import matrix
 from purenn.network import argmax, target_column
 from purenn.primer import cost
+from purenn.classroom import lesson
 from purenn.classroom import trace as tracing
+from purenn.primer import sigmoid_prime
 from purenn.io import images, png
 from purenn.classroom import sessions as _sessions
 from purenn.classroom.sessions import MAX_SESSIONS, pack_matrices, \
@@ -511,6 +513,12 @@ class Classroom:
                        "updated_w": repr(updated_row[k])}
                       for k in chosen],
             "b": repr(record["b"][layer][j][0]),
+            # Before the step, beside after it (the page shows both).
+            "z": repr(record["z"][layer][j][0]),
+            "a": repr(record["a"][layer][j][0]),
+            "sigma_prime": repr(sigmoid_prime(record["z"][layer][j][0])),
+            "y": (repr(record["target"][j][0])
+                  if layer == len(record["a"]) - 1 else None),
             "updated_b": repr(record["updated_b"][layer][j][0]),
             "updated_z": repr(record["updated_z"][layer][j][0]),
             "updated_a": repr(record["updated_a"][layer][j][0]),
@@ -626,6 +634,88 @@ class Classroom:
                     "text": tracing.render_text(record)}
         raise ApiError("name: expected \"primer\" or \"demo\", got "
                        "{}".format(_short(name)))
+
+    # -- the lesson views (purenn.classroom.lesson) -----------------------
+
+    @staticmethod
+    def _lang(body):
+        lang = body.get("lang", "en")
+        if lang not in lesson.LANGUAGES:
+            raise ApiError("lang: expected one of {}, got {}".format(
+                ", ".join(lesson.LANGUAGES), _short(lang)))
+        return lang
+
+    def lesson(self, body):
+        """The network drawn and one step walked through, for a small network.
+
+        ``name`` is ``"primer"`` (1-1-1), ``"demo"`` (2-3-2) or ``"model"``
+        (the served network or the session's, if small enough to trace, with
+        ``input`` and ``target`` as comma-separated numbers and
+        ``step_size``).  Answers ``diagram`` and ``stages`` (see
+        ``lesson.diagram`` and ``lesson.walkthrough``) in ``lang``.
+        """
+        body = _object(body)
+        lang = self._lang(body)
+        name = body.get("name", "primer")
+        if name == "primer":
+            record = tracing.trace(tracing.primer_network(), [0.8], [1], 0.1)
+        elif name == "demo":
+            record = tracing.trace(tracing.demo_network(),
+                                   tracing.DEMO_INPUT, tracing.DEMO_TARGET,
+                                   tracing.DEMO_STEP_SIZE)
+        elif name == "model":
+            _, net = self._network(body)
+            try:
+                tracing.check_size(net.layers)
+            except ValueError as exc:
+                raise ApiError(str(exc))
+            inputs = self._numbers(body, "input", net.layers[0], 0.5)
+            target = self._numbers(body, "target", net.layers[-1], 0.0)
+            step_size = _number(self._float(body.get("step_size", 0.1)),
+                                "step_size")
+            record = tracing.trace(net, inputs, target, step_size)
+        else:
+            raise ApiError("name: expected \"primer\", \"demo\" or "
+                           "\"model\", got {}".format(_short(name)))
+        return {"name": name, "lang": lang,
+                "diagram": lesson.diagram(record, lang),
+                "stages": lesson.walkthrough(record, lang), "trace": record,
+                "text": tracing.render_text(record)}
+
+    @staticmethod
+    def _float(value):
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise ApiError("expected a number, got {}".format(
+                    _short(value)))
+        return value
+
+    def _numbers(self, body, key, size, default):
+        value = body.get(key)
+        if value is None:
+            return [default] * size
+        if isinstance(value, (int, float)):
+            value = [value]
+        elif isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or len(value) != size:
+            raise ApiError("{}: expected {} numbers".format(key, size))
+        return [_number(self._float(v), "{}[{}]".format(key, i))
+                for i, v in enumerate(value)]
+
+    def diagram(self, body):
+        """The network drawn for an input (``x`` or ``pixels``): every neuron
+        of a small network, or the hidden and output layers of a large one
+        (``lesson.compact_diagram``)."""
+        body = _object(body)
+        lang = self._lang(body)
+        name, net = self._network(body)
+        x = input_vector(body, net.layers[0])
+        answer = lesson.compact_diagram(net, x, lang)
+        answer["session"] = name
+        return answer
 
     # -- inputs -----------------------------------------------------------
 

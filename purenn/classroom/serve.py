@@ -73,6 +73,10 @@ STATIC_FILES = {
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
+# The page's ES modules, one per view (see app.js).
+for _name in ("common.js", "i18n.js", "digit.js", "diagram.js", "walk.js",
+              "train.js"):
+    STATIC_FILES["/" + _name] = (_name, "text/javascript; charset=utf-8")
 
 # A drawing is 112 x 112 numbers (under 60 KB of JSON) and an input 784
 # floats (about 15 KB); an uploaded photo of a digit is rarely above 1 MB.
@@ -82,9 +86,10 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 POST_ROUTES = {"/api/predict": "predict", "/api/neuron": "neuron",
                "/api/step": "step", "/api/zero": "zero",
                "/api/reset": "reset", "/api/prepare": "prepare",
-               "/api/upload": "upload"}
+               "/api/upload": "upload", "/api/diagram": "diagram"}
 GET_ROUTES = {"/api/model": "model", "/api/mnist": "mnist",
-              "/api/example": "example", "/api/train": "train"}
+              "/api/example": "example", "/api/train": "train",
+              "/api/lesson": "lesson"}
 
 # Connections waiting to be accepted: a class of 60 browsers opening six
 # connections each is 360 at once (the kernel caps it at somaxconn).

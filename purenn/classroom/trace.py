@@ -35,7 +35,7 @@ from purenn import matrix
 from purenn.network import Network, target_column
 from purenn.primer import cost, dc_da_prev, dc_dw, raw_activation
 
-__all__ = ["MAX_NEURONS", "TRACE_FORMAT", "PRIMER_VALUES", "trace",
+__all__ = ["LANGUAGES", "MAX_NEURONS", "TRACE_FORMAT", "PRIMER_VALUES", "trace",
            "check_size", "render_text", "render_markdown", "render_json",
            "worked_example", "render_worked_example", "demo_network",
            "primer_network",
@@ -85,7 +85,9 @@ _DEMO_W = [[[-0.11499179, 0.454649],
            [[0.01071228, -0.49139708, -0.81775586],
             [-0.87455946, -0.08351883, -0.77534763]]]
 DEMO_INPUT = [0.8, 0.2]
-DEMO_TARGET = [0, 1]
+# Floats, as `trace --target 0,1` reads them, so `example --network demo`
+# prints y as the trace of the saved demo does ([ 0.0 ], not [ 0 ]).
+DEMO_TARGET = [0.0, 1.0]
 DEMO_STEP_SIZE = 0.1
 
 
@@ -264,8 +266,74 @@ def _title(record):
         _sizes(record["sizes"]), record["step_size"])
 
 
-def render_text(record):
-    """Return the trace as plain text: one block per value, shapes shown."""
+# The text of ``render_text`` and ``render_worked_example`` in the Chinese of
+# the translated primer (docs/glossary.md): (English pattern, Chinese), for
+# re.sub, applied to every line but the matrices' numbers.  The labels
+# (z[1], dC/db[2], updated w[1]) and every number stay as they are.
+_ZH = [
+    (r"^purenn trace: network (\S+), one step with step size (\S+)$",
+     r"purenn trace：网络 \1，一个训练步骤，步长 step_size = \2"),
+    (r"^== Input ==$", "== 输入 =="),
+    (r"^== Feed forward, layer (\d+) ==$", r"== 前馈，层 \1 =="),
+    (r"^== Backward, layer (\d+) ==$", r"== 反向传播，层 \1 =="),
+    (r"^== Feed forward again with the updated parameters ==$",
+     "== 用更新的权重和偏差再前馈 =="),
+    (r"^== Cost ==$", "== 成本 =="),
+    (r" = the input ", " = 输入 "), (r" = the desired output ", " = 期望输出 "),
+    (r" = weights into layer (\d+) ", r" = 层 \1 的输入权重 "),
+    (r" = biases of layer (\d+) ", r" = 层 \1 的偏差 "),
+    (r"  \(from the step above\)", "  （来自上一步）"),
+    (r"  \(w\[(\d+)\] before its update\)", r"  （w[\1] 更新前的值）"),
+    (r"^original cost = ", "原始成本 = "), (r"^updated cost  = ", "更新成本 = "),
+    (r"^The primer's worked example: network 1 -> 1 -> 1, one step$",
+     "入门文章的示例计算：网络 1 -> 1 -> 1，一个训练步骤"),
+    (r"^\(values from purenn's Network, printed with repr\)$",
+     "（值由 purenn 的 Network 计算，用 repr 打印）"),
+]
+
+# The worked example's words in Chinese (its formulas are code: unchanged).
+_ZH_FORMULAS = {"the input": "输入", "the desired output": "期望输出",
+                "given": "给定"}
+
+
+def _width(text):
+    """Return the columns ``text`` takes in a terminal (CJK: two each)."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+LANGUAGES = ("en", "zh")
+
+
+def _translate(text, lang):
+    """Return ``text`` (lines of a renderer) in ``lang``; numbers unchanged.
+
+    >>> _translate("== Cost ==", "zh")
+    '== 成本 =='
+    """
+    if lang == "en":
+        return text
+    if lang != "zh":
+        raise ValueError("lang: expected en or zh, got {!r}".format(lang))
+    import re
+    lines = []
+    for line in text.split("\n"):
+        if not line.startswith("    ["):
+            for pattern, replacement in _ZH:
+                line = re.sub(pattern, replacement, line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def render_text(record, lang="en"):
+    """Return the trace as plain text: one block per value, shapes shown.
+
+    ``lang`` "zh" writes the words in the translated primer's Chinese.
+    """
+    return _translate(_render_text(record), lang)
+
+
+def _render_text(record):
     lines = [_title(record)]
     section = None
     for step_section, label, formula, m in _steps(record):
@@ -405,21 +473,30 @@ def worked_example():
     ]
 
 
-def render_worked_example(steps=None):
+def render_worked_example(steps=None, lang="en"):
     """Return the worked example as text, one ``name = formula = value`` line.
 
     Values are printed with ``repr``, every digit Python needs to give back
     the same float, as the primer's interactive session shows them.
+    ``lang`` "zh" writes the words in the translated primer's Chinese.
     """
+    return _translate(_render_worked_example(steps, lang), lang)
+
+
+def _render_worked_example(steps, lang="en"):
     if steps is None:
         steps = worked_example()
+    if lang == "zh":
+        steps = [(name, _ZH_FORMULAS.get(formula, formula), value)
+                 for name, formula, value in steps]
     name_width = max(len(name) for name, _, _ in steps)
-    formula_width = max(len(formula) for _, formula, _ in steps)
+    formula_width = max(_width(formula) for _, formula, _ in steps)
     lines = ["The primer's worked example: network 1 -> 1 -> 1, one step",
              "(values from purenn's Network, printed with repr)", ""]
     for name, formula, value in steps:
         lines.append("{} = {} = {!r}".format(
-            name.ljust(name_width), formula.ljust(formula_width), value))
+            name.ljust(name_width),
+            formula + " " * (formula_width - _width(formula)), value))
     return "\n".join(lines) + "\n"
 
 

@@ -39,6 +39,10 @@ def register(subparsers):
                          help="also write the example's network, before "
                               "its step, as a model file (for trace, "
                               "gradcheck, weights)")
+    example.add_argument("--lang", choices=("en", "zh"), default="en",
+                         help="language of the words (default en; zh: the "
+                              "translated primer's Chinese); numbers are "
+                              "the same")
     example.set_defaults(func=run_example)
 
     trace = subparsers.add_parser(
@@ -56,6 +60,10 @@ def register(subparsers):
                        help="gradient-descent step size")
     trace.add_argument("--format", choices=("text", "markdown", "json"),
                        default="text", help="output format")
+    trace.add_argument("--lang", choices=("en", "zh"), default="en",
+                       help="language of the text format's words (default "
+                            "en; zh: the translated primer's Chinese); "
+                            "numbers are the same")
     trace.set_defaults(func=run_trace)
 
     gradcheck = subparsers.add_parser(
@@ -84,7 +92,7 @@ def register(subparsers):
         help="draw the first hidden layer's incoming weights as a PNG",
         description="Draw each first-hidden-layer neuron's incoming weights "
                     "as a tile (28x28 for 784 inputs) in a grid: blue "
-                    "negative, white zero, red positive.")
+                    "positive, white zero, orange negative.")
     weights.add_argument("model", metavar="MODEL", help="model file (JSON)")
     weights.add_argument("--out", required=True, metavar="PNG",
                          help="PNG file to write")
@@ -130,7 +138,7 @@ def run_example(args, out=None):
     check_outputs([("--save", args.save)])
     if args.network == "primer":
         net = trace.primer_network()
-        text = trace.render_worked_example()
+        text = trace.render_worked_example(lang=args.lang)
         if args.exact:
             record = trace.trace(trace.primer_network(), [0.8], [1], 0.1)
             text += "\n" + trace.exact_report(
@@ -139,8 +147,11 @@ def run_example(args, out=None):
         net = trace.demo_network()
         record = trace.trace(trace.demo_network(), trace.DEMO_INPUT,
                              trace.DEMO_TARGET, trace.DEMO_STEP_SIZE)
-        text = ("The primer's 2-3-2 demo network (b and w from its listing), "
-                "one step\n\n" + trace.render_text(record))
+        text = ({"en": "The primer's 2-3-2 demo network (b and w from its "
+                       "listing), one step",
+                 "zh": "入门文章的 2-3-2 示例网络（b 和 w 取自它的代码），"
+                       "一个训练步骤"}[args.lang] + "\n\n" +
+                trace.render_text(record, args.lang))
         if args.exact:
             text += "\n" + trace.exact_report(record)
     if args.save is not None:
@@ -176,9 +187,12 @@ def run_trace(args, out=None):
                        "{!r}".format(args.step_size))
     _check_lengths(net, args.model, args.input, args.target)
     record = trace.trace(net, args.input, args.target, args.step_size)
-    render = {"text": trace.render_text, "markdown": trace.render_markdown,
-              "json": trace.render_json}[args.format]
-    out.write(render(record))
+    if args.format == "text":
+        out.write(trace.render_text(record, args.lang))
+    else:
+        render = {"markdown": trace.render_markdown,
+                  "json": trace.render_json}[args.format]
+        out.write(render(record))
     return 0
 
 

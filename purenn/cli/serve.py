@@ -122,9 +122,14 @@ def serve_command(args, out=None, ready=None, err=None):
     err = sys.stderr if err is None else err
     path = _model_path(args.model)
     net = network.load(path)
-    if net.layers[0] != 784:
-        raise CliError("{}: the network has {} inputs, the page draws 28x28 "
-                       "= 784".format(path, net.layers[0]))
+    # A 784-input network gets the digit page; a small one (at most
+    # trace.MAX_NEURONS a layer, say the 2-3-2 demo) its walkthrough.
+    from purenn.classroom.trace import MAX_NEURONS
+    if net.layers[0] != 784 and max(net.layers) > MAX_NEURONS:
+        raise CliError("{}: the network has {} inputs: the page draws 28x28 "
+                       "= 784, or walks through a network of at most {} "
+                       "neurons a layer".format(path, net.layers[0],
+                                                MAX_NEURONS))
     room = Classroom(net, source=os.path.basename(path),
                      mnist_directory=args.data)
     training = None

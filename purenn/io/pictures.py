@@ -1,19 +1,21 @@
 """Pictures of a network's weights, as rows of (r, g, b) pixels.
 
 ``weights_picture(w)`` draws each neuron's incoming weights as a tile in a
-grid (the picture ``purenn weights`` writes as a PNG): blue negative, white
-zero, red positive.  Tiles of 784 weights are 28x28, laid out as MNIST's
+grid (the picture ``purenn weights`` writes as a PNG): blue positive, white
+zero, orange negative, the colour-blind-safe diverging pair the classroom
+page and the docs use too (it stays apart for red-green colour blindness).
+Tiles of 784 weights are 28x28, laid out as MNIST's
 pixels, so a hidden neuron shows the stroke it looks for.
 
 >>> picture = weights_picture([[1.0, -1.0, 0.0, 0.5]], zoom=1)
 >>> len(picture), len(picture[0])          # one 2x2 tile and its border
 (4, 4)
 >>> picture[1][1:3], picture[2][1:3]
-([(255, 0, 0), (0, 0, 255)], [(255, 255, 255), (255, 128, 128)])
+([(33, 102, 172), (230, 97, 1)], [(255, 255, 255), (144, 178, 214)])
 """
 import math
 
-__all__ = ["weights_picture", "picture_size", "tile_shape", "largest_zoom",
+__all__ = ["POSITIVE", "NEGATIVE", "weights_picture", "picture_size", "tile_shape", "largest_zoom",
            "MAX_PICTURE_PIXELS"]
 
 # The weights picture is a list of rows of pixel references (8 bytes each,
@@ -42,13 +44,21 @@ def tile_shape(inputs):
     return (inputs + cols - 1) // cols, cols
 
 
+# The weight colours (also in the classroom page's style.css and the docs):
+# ColorBrewer's diverging blue #2166ac for the largest positive weight and
+# orange #e66101 for the largest negative, white for 0.
+POSITIVE = (33, 102, 172)
+NEGATIVE = (230, 97, 1)
+
+
 def _colour(value, largest):
-    """Return the RGB of ``value`` on a blue-white-red scale to +-largest."""
+    """Return the RGB of ``value`` on an orange-white-blue scale to
+    +-largest: white at 0, NEGATIVE at -largest, POSITIVE at +largest."""
     if largest == 0:
         return (255, 255, 255)
     t = max(-1.0, min(1.0, value / largest))
-    fade = int(round(255 * (1 - abs(t))))
-    return (fade, fade, 255) if t < 0 else (255, fade, fade)
+    end = POSITIVE if t > 0 else NEGATIVE
+    return tuple(int(round(255 + (c - 255) * abs(t))) for c in end)
 
 
 def _grid_shape(neurons):
@@ -79,7 +89,7 @@ def weights_picture(w, zoom=4, scale="global"):
     ``w`` is J x K: neuron j's K incoming weights become tile j (see
     ``tile_shape``), tiles are laid out left to right, top to bottom in a
     grid of ceil(sqrt(J)) columns, one grey pixel (times zoom) between and
-    around tiles.  Colours: blue negative, white zero, red positive, full
+    around tiles.  Colours: orange negative, white zero, blue positive, full
     colour at the largest |weight| of all tiles (``scale="global"``) or of
     each tile (``"tile"``).  Raise ValueError if the picture would have
     more than MAX_PICTURE_PIXELS pixels.

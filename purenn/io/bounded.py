@@ -23,6 +23,8 @@ import json
 import os
 import re
 
+from purenn import resources
+
 __all__ = ["MESSAGE_LIMIT", "read_text", "loads_json", "json_depth",
            "shorten", "preview"]
 
@@ -89,7 +91,7 @@ def read_text(path, max_bytes, what):
     through.
     """
     path = os.fspath(path)
-    with open(path, "rb") as stream:
+    with resources.open_binary(path) as stream:  # a file, or in purenn.pyz
         raw = stream.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise ValueError("{}: larger than {:,} bytes, too large for {}".format(

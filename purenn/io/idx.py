@@ -51,6 +51,7 @@ import struct
 import sys
 import zlib
 
+from purenn import resources
 from purenn.io.fileio import atomic_write
 
 __all__ = ["IdxError", "IdxArray", "read_idx", "write_idx", "TYPE_NAMES",
@@ -262,14 +263,14 @@ def read_idx(path, max_bytes=MAX_DATA_BYTES):
     gzip stream.  OSError (e.g. FileNotFoundError) passes through.
     """
     name = os.fspath(path)
-    with open(name, "rb") as raw:
+    with resources.open_binary(name) as raw:  # a file, or in purenn.pyz
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         if not compressed:
             type_code, shape, header, size = _parse_header(raw, name,
                                                            max_bytes)
             # A plain file's length is known: compare before reading data.
-            have = os.fstat(raw.fileno()).st_size - header
+            have = resources.stream_size(raw) - header
             if have < size:
                 raise IdxError(
                     "{}: truncated: the header declares {} data bytes, found "

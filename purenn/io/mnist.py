@@ -24,8 +24,9 @@ the validation set, and the 10,000 of the t10k file the test set.  The split
 is by position, at image 50,000, whatever the file holds: a training file of
 200 images gives 200 training images and no validation images.
 
-The default directory is ``data/mnist`` of the purenn checkout, found next to
-this package, never relative to the working directory.
+The default directory is the package's ``purenn/data/mnist``, never relative
+to the working directory; it may lie inside a zip archive (``purenn.pyz``),
+which ``purenn.resources`` reads without unpacking.
 
 >>> import os, shutil, tempfile
 >>> from purenn.io.idx import write_idx
@@ -49,15 +50,14 @@ import operator
 import os
 import zlib
 
+from purenn import resources
 from purenn.io.idx import read_idx
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
            "SETS", "load", "load_set", "find_file", "verify_checksums",
            "render_text", "SHADES", "ROWS", "COLS"]
 
-DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
-    "mnist"))
+DEFAULT_DIRECTORY = resources.data_path("mnist")
 
 # set name -> (images file, labels file), standard spellings without .gz
 _FILES = {
@@ -171,7 +171,7 @@ def _directory(directory):
     if directory is None:
         directory = DEFAULT_DIRECTORY
     directory = os.fspath(directory)
-    if not os.path.isdir(directory):
+    if not resources.isdir(directory):
         raise FileNotFoundError(
             errno.ENOENT, "no MNIST directory here; pass the directory that "
             "holds the four MNIST files", directory)
@@ -189,7 +189,7 @@ def find_file(directory, base):
     names = _candidates(base)
     for name in names:
         path = os.path.join(directory, name)
-        if os.path.isfile(path):
+        if resources.isfile(path):
             return path
     raise FileNotFoundError(
         errno.ENOENT, "MNIST file missing (tried {})".format(", ".join(names)),
@@ -266,7 +266,7 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
 
     training is the book's 50,000 (see load_set; the validation images are
     ``load_set(directory, "validation")``).  ``directory`` defaults to
-    DEFAULT_DIRECTORY (the checkout's data/mnist).  ``train_limit`` and
+    DEFAULT_DIRECTORY (the package's purenn/data/mnist).  ``train_limit`` and
     ``test_limit`` keep at most the first N examples of each set.  With
     ``verify=True`` the files are first checked against the directory's
     SHA256SUMS (see verify_checksums).  Raises as load_set.
@@ -282,7 +282,7 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
 def _sha256_decompressed(path):
     """Return the SHA-256 hex digest of the file's (decompressed) content."""
     digest = hashlib.sha256()
-    with open(path, "rb") as raw:
+    with resources.open_binary(path) as raw:
         compressed = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
@@ -314,8 +314,8 @@ def verify_checksums(directory=None):
     """
     directory = _directory(directory)
     sums_path = os.path.join(directory, "SHA256SUMS")
-    with open(sums_path) as sums:
-        lines = [line.strip() for line in sums if line.strip()]
+    text = resources.read_bytes(sums_path).decode("utf-8")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     checked = []
     for number, line in enumerate(lines, 1):
         parts = line.split()

@@ -112,6 +112,11 @@ def load_mnist(which, directory=None, limit=None, first=0):
     except FileNotFoundError as exc:
         if exc.filename != (directory or mnist.DEFAULT_DIRECTORY):
             raise
+        if directory is None:  # the shipped data: say how to get it back
+            from purenn.resources import missing_data_advice
+            raise CliError("no MNIST data: {}; or give the folder that "
+                           "holds the four MNIST files with --data DIR"
+                           .format(missing_data_advice("mnist")))
         raise CliError(
             "{}: no MNIST directory here; give the folder that holds the "
             "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "

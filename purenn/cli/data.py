@@ -25,7 +25,7 @@ def register(subparsers):
                       help="which MNIST set to read (default: test)")
     show.add_argument("--data", metavar="DIR", default=None,
                       help="directory holding the MNIST files (default: the "
-                           "checkout's data/mnist)")
+                           "shipped purenn/data/mnist)")
     show.add_argument("--out", metavar="PNG", default=None,
                       help="also write the image as a 28x28 greyscale PNG "
                            "holding the MNIST bytes unchanged (white ink on "

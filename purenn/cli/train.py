@@ -60,7 +60,7 @@ def _add_engine_arguments(parser):
 
 def register(subparsers):
     """Add ``train``, ``evaluate`` and ``predict`` to subparsers."""
-    data_help = "MNIST directory (default: the checkout's data/mnist)"
+    data_help = "MNIST directory (default: the shipped purenn/data/mnist)"
 
     train = subparsers.add_parser(
         "train",

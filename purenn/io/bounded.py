@@ -23,6 +23,8 @@ import json
 import os
 import re
 
+from purenn import resources
+
 __all__ = ["MESSAGE_LIMIT", "read_text", "loads_json", "json_depth",
            "shorten", "preview", "parse_cost", "PARSE_FACTOR",
            "MAX_PARSE_BYTES", "MAX_STRINGS"]
@@ -126,10 +128,11 @@ def read_text(path, max_bytes, what):
     """
     from purenn.io.fileio import open_input
     path = os.fspath(path)
+    # A regular file on disk, or a member of purenn.pyz (fileio.open_input).
     with open_input(path, what) as stream:
         # read(n) allocates n bytes before it knows how many there are:
         # ask for what the file holds (and one more), not for max_bytes.
-        size = os.fstat(stream.fileno()).st_size
+        size = resources.stream_size(stream)
         raw = stream.read(min(size, max_bytes) + 1)
     if len(raw) > max_bytes:
         raise ValueError("{}: larger than {:,} bytes, too large for {}".format(

@@ -148,9 +148,16 @@ def open_input(path, what="a file"):
     otherwise block ``open`` itself) and the opened descriptor is checked
     with ``fstat``; anything but a regular file raises InputError naming
     ``path``.  The stat before the open only gives a socket (which cannot be
-    opened at all) the same message.  OSError passes through.
+    opened at all) the same message.  A path inside a zip archive (the data
+    of ``purenn.pyz``) is opened by ``purenn.resources``.  OSError passes
+    through.
     """
     path = os.fspath(path)
+    from purenn import resources
+    if resources.split_archive(path)[0] is not None:
+        # A member of a zip archive (the data inside purenn.pyz): its
+        # stream is bytes of the archive, which is a regular file.
+        return resources.open_binary(path)
     check_input(path, what)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) \
         | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)

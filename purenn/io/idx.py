@@ -57,6 +57,7 @@ import struct
 import sys
 import zlib
 
+from purenn import resources
 from purenn.io.fileio import atomic_write, open_input
 
 __all__ = ["IdxError", "IdxArray", "IdxHeader", "IdxRows", "read_idx",
@@ -299,7 +300,8 @@ kept and ``count``, the file's first dimension (how many rows it holds)."""
 
 
 def _open(name):
-    """Open ``name`` for reading, refusing anything but a regular file."""
+    """Open ``name`` for reading, refusing anything but a regular file (a
+    member of purenn.pyz is opened by purenn.resources)."""
     return open_input(name, "an IDX file")
 
 
@@ -330,7 +332,7 @@ def read_idx_header(path, max_bytes=MAX_DATA_BYTES):
     with _open(name) as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
-        length = os.fstat(raw.fileno()).st_size
+        length = resources.stream_size(raw)
         if not compressed:
             type_code, shape, header, size = _parse_header(raw, name,
                                                            max_bytes)
@@ -392,7 +394,7 @@ def read_idx_rows(path, start=0, stop=None, max_bytes=MAX_DATA_BYTES):
     with _open(name) as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
-        length = os.fstat(raw.fileno()).st_size
+        length = resources.stream_size(raw)
         if not compressed:
             type_code, shape, header, size = _parse_header(raw, name,
                                                            max_bytes)

@@ -24,8 +24,9 @@ the validation set, and the 10,000 of the t10k file the test set.  The split
 is by position, at image 50,000, whatever the file holds: a training file of
 200 images gives 200 training images and no validation images.
 
-The default directory is ``data/mnist`` of the purenn checkout, found next to
-this package, never relative to the working directory.
+The default directory is the package's ``purenn/data/mnist``, never relative
+to the working directory; it may lie inside a zip archive (``purenn.pyz``),
+which ``purenn.resources`` reads without unpacking.
 
 >>> import os, shutil, tempfile
 >>> from purenn.io.idx import write_idx
@@ -49,6 +50,7 @@ import operator
 import os
 import zlib
 
+from purenn import resources
 from purenn.io.fileio import open_input
 from purenn.io.idx import read_idx_header, read_idx_rows
 
@@ -57,9 +59,7 @@ __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
            "render_text", "SHADES", "ROWS", "COLS", "MAX_IMAGES",
            "data_files", "SUMS_NAME", "set_size"]
 
-DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
-    "mnist"))
+DEFAULT_DIRECTORY = resources.data_path("mnist")
 
 # set name -> (images file, labels file), standard spellings without .gz
 _FILES = {
@@ -185,7 +185,7 @@ def _directory(directory):
     if directory is None:
         directory = DEFAULT_DIRECTORY
     directory = os.fspath(directory)
-    if not os.path.isdir(directory):
+    if not resources.isdir(directory):
         raise FileNotFoundError(
             errno.ENOENT, "no MNIST directory here; pass the directory that "
             "holds the four MNIST files", directory)
@@ -203,7 +203,9 @@ def find_file(directory, base):
     names = _candidates(base)
     for name in names:
         path = os.path.join(directory, name)
-        if os.path.lexists(path):
+        # On disk, any entry (a FIFO is found, then refused by the reader
+        # with a message); in purenn.pyz, a member.
+        if os.path.lexists(path) or resources.isfile(path):
             return path
     raise FileNotFoundError(
         errno.ENOENT, "MNIST file missing (tried {})".format(", ".join(names)),
@@ -309,7 +311,7 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
 
     training is the book's 50,000 (see load_set; the validation images are
     ``load_set(directory, "validation")``).  ``directory`` defaults to
-    DEFAULT_DIRECTORY (the checkout's data/mnist).  ``train_limit`` and
+    DEFAULT_DIRECTORY (the package's purenn/data/mnist).  ``train_limit`` and
     ``test_limit`` keep at most the first N examples of each set.  With
     ``verify=True`` the files are first checked against the directory's
     SHA256SUMS (see verify_checksums).  Raises as load_set.
@@ -384,19 +386,22 @@ def data_files(directory=None):
 
     Every file a command may read from a data directory (any of the
     accepted spellings that exists), so that an output can be checked
-    against all of them.  A missing directory gives an empty list.
+    against all of them (for data inside purenn.pyz, the archive).  A
+    missing directory gives an empty list.
     """
     directory = DEFAULT_DIRECTORY if directory is None else \
         os.fspath(directory)
     found = []
-    for base in _standard_names():
-        for name in _candidates(base):
-            path = os.path.join(directory, name)
-            if os.path.lexists(path):
-                found.append(path)
-    path = os.path.join(directory, SUMS_NAME)
-    if os.path.lexists(path):
-        found.append(path)
+    names = [name for base in _standard_names() for name in _candidates(base)]
+    for name in names + [SUMS_NAME]:
+        path = os.path.join(directory, name)
+        if os.path.lexists(path):
+            found.append(path)
+        elif resources.isfile(path):
+            # Inside purenn.pyz: the archive itself is what is read.
+            archive = resources.split_archive(path)[0]
+            if archive not in found:
+                found.append(archive)
     return found
 
 

@@ -702,3 +702,26 @@ def test_golden_out_never_writes_over_a_data_file(tmp_path, capsys, how):
         "--out {} and data file {} are the same file: refusing to write "
         "over a file this command reads".format(alias, target))
     assert open(target, "rb").read() == before
+
+
+def test_data_inside_a_zip_is_read_and_the_zip_never_overwritten(tmp_path,
+                                                                  capsys):
+    # As in purenn.pyz: the data directory is a folder inside an archive.
+    import zipfile
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    write_mnist(folder, 5, 5)
+    archive = str(tmp_path / "data.zip")
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for name in os.listdir(str(folder)):
+            bundle.write(str(folder / name), "mnist/" + name)
+    inside = os.path.join(archive, "mnist")
+    assert main(["show", "--index", "3", "--data", inside]) == 0
+    assert capsys.readouterr().out.startswith("test image 3: label ")
+    before = open(archive, "rb").read()
+    assert main(["show", "--index", "0", "--data", inside, "--out",
+                 archive]) == 2
+    assert _error(capsys) == (
+        "--out {0} and data file {0} are the same file: refusing to write "
+        "over a file this command reads".format(archive))
+    assert open(archive, "rb").read() == before

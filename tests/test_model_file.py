@@ -5,6 +5,7 @@ import os
 import pytest
 
 import purenn.network
+import purenn.io.modelfile
 from purenn import Network, ModelError, load
 from support import assert_same_bits
 
@@ -231,7 +232,7 @@ def test_messages_quote_input_briefly(tmp_path):
 
 def test_files_larger_than_a_model_can_be_are_not_read(tmp_path,
                                                         monkeypatch):
-    monkeypatch.setattr(purenn.network, "MAX_MODEL_BYTES", 100)
+    monkeypatch.setattr(purenn.io.modelfile, "MAX_MODEL_BYTES", 100)
     path = _write(tmp_path, " " * 101)
     with pytest.raises(ModelError, match=r"bad.json: larger than 100 bytes, "
                                          r"too large for a model file"):

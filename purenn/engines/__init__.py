@@ -59,7 +59,7 @@ import platform
 
 from purenn.engines import codegen, driver, loops, reference, split
 from purenn.engines.reader import Reader
-from purenn.network import _label, check_jobs, check_sgd_arguments
+from purenn.arguments import check_jobs, check_sgd_arguments, label_of
 
 __all__ = ["ENGINES", "sgd", "predictions", "evaluate", "choose",
            "default_engine"]
@@ -148,4 +148,4 @@ def evaluate(net, test_data, jobs=1, engine="auto"):
     """Return how many ``(x, y)`` have largest output == label, fast."""
     predicted = predictions(net, test_data, jobs=jobs, engine=engine)
     return len([1 for guess, (_, y) in zip(predicted, test_data)
-                if guess == _label(y)])
+                if guess == label_of(y)])

@@ -16,7 +16,6 @@ import pytest
 
 from purenn import Network, ShapeError, engines
 from purenn.engines import codegen as _codegen, driver
-from purenn.io import mnist
 from support import assert_same_network, random_examples
 
 FAST = ["codegen", "loops"]
@@ -33,10 +32,13 @@ def twins(layers, seed, **kwargs):
 
 
 def train_both(engine, layers, data, epochs, batch, eta, test_data=None,
-               seed=7, **kwargs):
+               seed=7, ran=None, **kwargs):
+    """Train twins by ``engine`` and by the reference; assert the same bits
+    and that ``ran`` (by default ``engine`` itself) is the engine that ran."""
     fast_net, reference = twins(layers, seed, **kwargs)
     got = engines.sgd(fast_net, data, epochs, batch, eta,
                       test_data=test_data, engine=engine)
+    assert fast_net.last_engine == (ran or engine)
     expected = reference.sgd(data, epochs, batch, eta, test_data=test_data)
     assert got == expected
     assert_same_network(fast_net, reference)
@@ -200,7 +202,7 @@ def test_non_float_parameters_train_with_the_reference(engine):
     net = Network([2, 1, 1], w=w, b=b)
     assert engines.choose(net, engine) == "reference"
     data = [([1, 0], [1]), ([0, 1], [0])]
-    train_both(engine, [2, 1, 1], data, 2, 1, 1, w=w, b=b)
+    train_both(engine, [2, 1, 1], data, 2, 1, 1, w=w, b=b, ran="reference")
 
 
 def test_overflowing_parameters_fall_back_and_match_nan_for_nan(
@@ -226,6 +228,7 @@ def test_overflowing_parameters_fall_back_and_match_nan_for_nan(
     assert rewound == [0]
     assert got == expected
     assert_same_network(fast_net, reference)
+    assert fast_net.last_engine == "reference"   # the last epochs' engine
     assert engines.choose(fast_net, engine) == "reference"
     # epoch 0 twice (fast, then reference), then epochs 1 and 2
     assert len(progress) == 4 * 3
@@ -345,19 +348,17 @@ def test_auto_picks_loops_on_pypy_and_codegen_elsewhere(monkeypatch):
 
 # -- real MNIST --------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def digits():
-    return mnist.load(train_limit=300, test_limit=100)
-
+# (the digits fixture, 300 training and 101 test images, is conftest.py's)
 
 def test_mnist_dataset_trains_to_the_same_bits(engine, digits):
-    training, test = digits
+    training, test = digits[0], digits[1][:100]
     net, history = train_both(engine, [784, 30, 10], training, 1, 10, 3.0,
                               test_data=test, seed=12)
     # The same run from a list of (x, y) pairs (the generic reader).
     listed = Network([784, 30, 10], seed=12)
     assert engines.sgd(listed, list(training), 1, 10, 3.0,
                        test_data=list(test), engine=engine) == history
+    assert listed.last_engine == engine
     assert listed.to_json() == net.to_json()
     # Regression value pinned on 2026-12-03 with the portable initial
     # weights and correctly rounded exp of issue 17 (fast and reference paths
@@ -368,12 +369,13 @@ def test_mnist_dataset_trains_to_the_same_bits(engine, digits):
 
 
 def test_mnist_predictions_are_predict(engine, digits):
-    _, test = digits
+    test = digits[1][:100]
     net = Network([784, 16, 10], seed=3)
     assert engines.predictions(net, test, engine=engine) == [
         net.predict(x) for x, _ in test]
     assert engines.evaluate(net, test, engine=engine) == net.evaluate(
         list(test))
+    assert net.last_engine == engine
 
 
 # -- the generator -------------------------------------------------------------
@@ -407,7 +409,8 @@ def test_shapes_too_large_to_unroll_use_the_reference(engine, monkeypatch):
     assert engines.choose(net, engine) == (
         "reference" if engine == "codegen" else engine)
     data = [([1.0, 0.0, 1.0], 1), ([0.0, 1.0, 0.0], 2)]
-    train_both(engine, [3, 2, 3], data, 2, 1, 1.0)
+    train_both(engine, [3, 2, 3], data, 2, 1, 1.0,
+               ran="reference" if engine == "codegen" else engine)
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"),

@@ -230,6 +230,8 @@ def reference_epochs(net, first, run, history):
     training_data, epochs, mini_batch_size, eta, test_data, on_epoch, \
         on_progress = run
 
+    net.last_engine = "reference"   # what ran last (see purenn.engines.sgd)
+
     def shifted(result):
         result["epoch"] += first
         history.append(result)

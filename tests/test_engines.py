@@ -11,6 +11,7 @@ import hashlib
 import os
 import random
 import signal
+import traceback
 
 import pytest
 
@@ -385,6 +386,18 @@ def test_generated_code_is_cached_and_compiles_for_every_shape():
         space = _codegen.build(layers)
         assert callable(space["train_batch"]) and callable(space["predict"])
     assert _codegen.kernel([3, 4, 2]) is _codegen.kernel((3, 4, 2))
+
+
+def test_tracebacks_show_the_generated_lines():
+    space = _codegen.build([2, 1])
+    params = ([(0.5,), (0.25,)], (0.0,))
+    with pytest.raises(TypeError, match="multiply sequence") as caught:
+        space["predict"]([([0, 1], [1.0, "2"])], params)
+    bottom = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert bottom.filename == _codegen.filename([2, 1]) == \
+        "<purenn.engines.codegen [2, 1]>"
+    # the line itself, read back through linecache, as a traceback prints it
+    assert bottom.line and bottom.line in _codegen.source([2, 1])
 
 
 def test_generated_code_groups_inputs_and_keeps_hot_names_first():

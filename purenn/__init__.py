@@ -14,7 +14,7 @@ from purenn.primer import (sigmoid, sigmoid_prime, raw_activation, dc_db,
                            dc_dw, dc_da_prev, cost)
 from purenn.network import Network, ModelError, load
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["Network", "ModelError", "ShapeError", "load", "sigmoid",
            "sigmoid_prime", "raw_activation", "dc_db", "dc_dw", "dc_da_prev",

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Download the four MNIST files and check them against their SHA-256 sums.
 
-purenn ships MNIST in data/mnist; this script fetches it again (for an
+purenn ships MNIST in purenn/data/mnist; this script fetches it again (for an
 installed copy, or to replace damaged files)::
 
-    python scripts/fetch_mnist.py --dest data/mnist
+    python scripts/fetch_mnist.py --dest purenn/data/mnist
     python scripts/fetch_mnist.py --dest /tmp/mnist --mirror http://host/mnist/
 
 For each of the four ``.gz`` files it tries the mirrors in order, streams the
 download to a temporary file in ``--dest``, decompresses it and compares the
 SHA-256 of the decompressed content with the known sum below (the sums of
-data/mnist/SHA256SUMS), and only then renames it into place, so ``--dest``
+purenn/data/mnist/SHA256SUMS), and only then renames it into place, so ``--dest``
 never holds a partial or wrong file.  A mirror that is down, answers with an
 error, or serves a file with the wrong content is reported and the next one
 is tried.  A file already in ``--dest`` with the right content is kept.
@@ -33,7 +33,7 @@ MIRRORS = [
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
 ]
 
-# SHA-256 of the decompressed files, as in data/mnist/SHA256SUMS.
+# SHA-256 of the decompressed files, as in purenn/data/mnist/SHA256SUMS.
 SHA256 = {
     "train-images-idx3-ubyte":
         "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",

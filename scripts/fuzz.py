@@ -18,6 +18,17 @@ long run is replayed alone with ``--case i``; ``--keep DIR`` leaves its files
 in DIR.  ``--memory-mb`` caps the address space (``resource.RLIMIT_AS``,
 where the OS has it; default 1024 MB); the suite runs a few hundred cases
 (tests/test_fuzz.py).  Exit status 1 if any case failed.
+
+Besides mutations, hostile kinds (issue 22): ``idx-bomb`` (gzip IDX files
+declaring up to 2.7 million images, there as zeros or not), ``sums``
+(SHA256SUMS naming /dev/zero, paths outside the data set, FIFOs; huge),
+``junk-model`` (a model padded to 64 MiB with lists of empty lists),
+``fifo`` (a FIFO or device as every reader's input) and ``overwrite``
+(each output option aimed at each input the command reads, by name,
+symbolic or hard link; the input must come through unchanged).  ``--kinds``
+runs only some kinds; ``--small`` keeps the hostile files small::
+
+    python scripts/fuzz.py --cases 50 --kinds idx-bomb,fifo --memory-mb 300
 """
 import argparse
 import gc
@@ -210,9 +221,18 @@ def mutate_json_text(rng, text):
     value, a key or structure changed, or deep nesting."""
     choice = rng.randrange(6)
     if choice <= 1:
-        spans = _number_spans(text)
+        # In a large text (a line repeated 1,000 times) look for numbers in
+        # a 64 KiB window: a list of millions of spans would cost the
+        # harness more than the reader it tests may use.
+        offset = 0
+        window = text
+        if len(text) > 1 << 20:
+            offset = rng.randrange(len(text) - (1 << 16))
+            window = text[offset:offset + (1 << 16)]
+        spans = _number_spans(window)
         if spans:
             start, end = rng.choice(spans)
+            start, end = start + offset, end + offset
             return text[:start] + rng.choice(_JSON_VALUES) + text[end:]
     if choice == 2:
         try:
@@ -244,7 +264,13 @@ def mutate_json_text(rng, text):
         lines = text.splitlines(True)
         if lines:
             at = rng.randrange(len(lines))
-            lines.insert(at, rng.choice(lines) * rng.choice((1, 10, 1000)))
+            line = rng.choice(lines)
+            times = rng.choice((1, 10, 1000))
+            # At most 20 MB (past every reader's size limit): a line of
+            # "[" * 100000 repeated 1,000 times would be 100 MB of the
+            # harness's own memory, under the reader's cap.
+            times = max(1, min(times, (20 << 20) // max(1, len(line))))
+            lines.insert(at, line * times)
             return "".join(lines)
     return mutate_bytes(rng, text.encode("utf-8")).decode("utf-8", "replace")
 
@@ -333,6 +359,8 @@ def make_case(seed, index, paths, directory):
     (kind, description, argv)."""
     rng = random.Random("purenn-fuzz:{}:{}".format(seed, index))
     kind = KINDS[index % len(KINDS)]
+    if kind in HOSTILE:
+        return HOSTILE[kind](rng, paths, directory)
     out = os.path.join(directory, "out")
     model = paths["model"]
 
@@ -421,6 +449,274 @@ def make_case(seed, index, paths, directory):
     return kind, "mutated log", ["plot", path, "--out", out + ".svg"]
 
 
+# -- hostile inputs (issue 22) ----------------------------------------------
+#
+# Not mutations of a good file but files made to hurt: IDX gzip bombs,
+# checksum files naming what they should not, models padded with junk,
+# FIFOs where files belong, and outputs aimed at the command's own inputs.
+# Each maker takes (rng, paths, directory) and returns a Case; a Case's
+# ``check()`` (if any) runs after the command and returns a problem or None.
+
+class Case(tuple):
+    """(kind, description, argv), with an optional ``check`` run afterwards
+    (an output-over-input case checks that its input is unchanged)."""
+
+    check = None
+
+    def __new__(cls, kind, what, argv, check=None):
+        case = tuple.__new__(cls, (kind, what, argv))
+        case.check = check
+        return case
+
+
+_GZIP_ZEROS = {}
+
+
+def gzip_zeros(head, size):
+    """A gzip file of ``head`` then ``size`` zero bytes, built without ever
+    holding them: deflate blocks of 1 MiB of zeros, each ended by a full
+    flush, compress to the same bytes, so one is made and repeated (about
+    1,000:1).  Streams up to 256 MiB carry their true CRC-32; larger ones a
+    wrong CRC (the readers must refuse them from the header, long before the
+    trailer)."""
+    key = (head, size)
+    if key in _GZIP_ZEROS:
+        return _GZIP_ZEROS[key]
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = bytes(1 << 20)
+    parts = [packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)]
+    blocks, rest = divmod(size, len(block))
+    if blocks:
+        first = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+        parts.append(first)
+    if blocks > 1:
+        repeat = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+        parts.append(repeat * (blocks - 2))
+        parts.append(repeat)
+    parts.append(packer.compress(bytes(rest)) + packer.flush())
+    crc = zlib.crc32(head)
+    if size <= 256 << 20:
+        for _ in range(blocks):
+            crc = zlib.crc32(block, crc)
+        crc = zlib.crc32(bytes(rest), crc)
+    data = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + b"".join(parts)
+            + struct.pack("<II", crc & 0xFFFFFFFF,
+                          (len(head) + size) & 0xFFFFFFFF))
+    _GZIP_ZEROS.clear()   # one at a time: they can be megabytes
+    _GZIP_ZEROS[key] = data
+    return data
+
+
+# Images declared by the IDX bombs: the issue's 2.7 million (2.1 GB of
+# zeros in 2 MB), MNIST's own counts, and mnist.MAX_IMAGES and one more.
+_BOMB_COUNTS = (2739000, 131072, 131073, 60000, 10000)
+# Junk sizes of make_junk_model: up to the 64 MiB model size limit.
+_JUNK_SIZES = (1 << 20, 8 << 20, 64 << 20)
+
+
+def small_bombs():
+    """Keep the hostile files small (``--small``, the suite's sample): no
+    decompression past 47 MB, junk of 1 MiB."""
+    global _BOMB_COUNTS, _JUNK_SIZES
+    _BOMB_COUNTS = (2739000, 131073, 60000, 100)
+    _JUNK_SIZES = (1 << 20,)
+
+
+def _copy_data(paths, directory, gz):
+    data = os.path.join(directory, "mnist")
+    shutil.copytree(paths["mnist-gz" if gz else "mnist"], data)
+    return data
+
+
+def make_idx_bomb(rng, paths, directory):
+    """A gzip IDX images file declaring many images: all there as zeros
+    (the 2 MB / 2.1 GB bomb), cut short, or declared but absent (a lying
+    header); its labels file agrees on the count."""
+    data = _copy_data(paths, directory, gz=True)
+    count = rng.choice(_BOMB_COUNTS)
+    present = rng.choice(("all", "all", "half", "none"))
+    stem = rng.choice(("train", "t10k"))
+    have = {"all": count, "half": count // 2, "none": 3}[present]
+    head = struct.pack(">2sBBIII", b"\x00\x00", 8, 3, count, 28, 28)
+    images = os.path.join(data, stem + "-images-idx3-ubyte.gz")
+    with open(images, "wb") as stream:
+        stream.write(gzip_zeros(head, have * 784))
+    labels = os.path.join(data, stem + "-labels-idx1-ubyte.gz")
+    with open(labels, "wb") as stream:
+        stream.write(gzip_zeros(struct.pack(">2sBBI", b"\x00\x00", 8, 1,
+                                            count), have))
+    which = "test" if stem == "t10k" else rng.choice(("train", "validation"))
+    model = paths["model"]
+    argv = rng.choice((
+        ["show", "--index", "0", "--set", which, "--data", data],
+        ["predict", "--index", "0", "--set", which, model, "--data", data],
+        ["evaluate", model, "--set", which, "--data", data,
+         "--{}-limit".format(which), "100"],
+        ["train", "--data", data, "--layers", "784,2,10", "--epochs", "1",
+         "--train-limit", "20", "--test-limit", "20"]))
+    return Case("idx-bomb", "{} {} images declared, {} present".format(
+        stem, count, present), argv)
+
+
+# What a SHA256SUMS line may name that it should not.
+_SUMS_NAMES = ("/dev/zero", "../model.json", "/etc/passwd", "fifo",
+               "SHA256SUMS", "train-images-idx3-ubyte/../x", "")
+
+
+def make_sums(rng, paths, directory):
+    """A SHA256SUMS naming a device, a path outside the data set or a FIFO;
+    huge; or with a bad digest."""
+    data = _copy_data(paths, directory, gz=rng.random() < 0.5)
+    digest = "0" * 64
+    choice = rng.randrange(4)
+    if choice == 0:
+        name = rng.choice(_SUMS_NAMES)
+        if name == "fifo" and hasattr(os, "mkfifo"):
+            os.mkfifo(os.path.join(data, "fifo"))
+        text = "{}  {}\n".format(digest, name)
+        what = "names {!r}".format(name)
+    elif choice == 1:
+        text = "{}  t10k-labels-idx1-ubyte\n".format(digest) * \
+            rng.choice((1000, 100000))
+        what = "huge"
+    elif choice == 2:
+        text = "{}  t10k-labels-idx1-ubyte\n".format(
+            rng.choice(("z" * 64, "0" * 63, "0" * 6400)))
+        what = "bad digest"
+    else:
+        text = "\x00\xff" * rng.choice((1, 1000))
+        what = "binary"
+    with open(os.path.join(data, "SHA256SUMS"), "w",
+              encoding="latin-1") as stream:
+        stream.write(text)
+    return Case("sums", "SHA256SUMS " + what, ["selftest", "--data", data])
+
+
+def make_junk_model(rng, paths, directory):
+    """The model with an extra key of junk: lists of empty lists, of
+    strings, of objects, up to 64 MiB (the model size limit)."""
+    with open(paths["model"]) as stream:
+        text = stream.read()
+    size = min(rng.choice(_JUNK_SIZES), (64 << 20) - len(text) - 64)
+    unit = rng.choice(("[],", '"ab",', "{},", "0,", "[[[[]]]],"))
+    path = os.path.join(directory, "model.json")
+    # Written a MiB at a time: the harness shares the reader's memory cap.
+    piece = unit * ((1 << 20) // len(unit))
+    count = size // len(unit)
+    with open(path, "w") as stream:
+        stream.write('{"junk": [')
+        for _ in range(count // (len(piece) // len(unit))):
+            stream.write(piece)
+        stream.write(unit * (count % (len(piece) // len(unit))))
+        stream.write("0], " + text.lstrip()[1:])
+    return Case("junk-model", "{} MB of {!r}".format(size >> 20, unit),
+                ["predict", "--noise", path])
+
+
+def make_fifo(rng, paths, directory):
+    """A FIFO (or a device) where each reader expects a regular file."""
+    special = rng.choice(("fifo", "fifo", "/dev/zero", "/dev/null"))
+    if special == "fifo":
+        if not hasattr(os, "mkfifo"):
+            special = os.devnull
+        else:
+            special = os.path.join(directory, "fifo")
+            os.mkfifo(special)
+    data = _copy_data(paths, directory, gz=False)
+    choice = rng.randrange(5)
+    if choice == 0:
+        argv = ["predict", "--noise", special]
+    elif choice == 1:
+        argv = ["plot", special, "--out", os.path.join(directory, "o.svg")]
+    elif choice == 2:
+        argv = ["predict", "--image", special, paths["model"]]
+    elif choice == 3:
+        target = os.path.join(data, "t10k-labels-idx1-ubyte")
+        os.remove(target)
+        os.symlink(special, target)
+        argv = ["show", "--index", "0", "--data", data]
+    else:
+        target = os.path.join(data, "SHA256SUMS")
+        os.symlink(special, target)
+        argv = ["selftest", "--data", data]
+    return Case("fifo", "{} as input of {}".format(special, argv[0]), argv)
+
+
+def output_over_input_pairs(paths, directory):
+    """Every (description, argv, input path) where an output option names a
+    file the command reads.  Data files are the plain copies in
+    ``directory``/mnist; models and logs are copies too."""
+    data = os.path.join(directory, "mnist")
+    if not os.path.isdir(data):
+        shutil.copytree(paths["mnist"], data)
+    model = os.path.join(directory, "model.json")
+    small = os.path.join(directory, "small.json")
+    log = os.path.join(directory, "train.log")
+    for source, target in ((paths["model"], model), (paths["small"], small),
+                           (paths["log"], log)):
+        if not os.path.exists(target):
+            shutil.copy(source, target)
+    files = sorted(os.path.join(data, name) for name in os.listdir(data))
+    pairs = []
+    for path in files:
+        which = "test" if "t10k" in path else "train"
+        pairs.append(("show --out", ["show", "--index", "0", "--set", which,
+                                     "--data", data, "--out"], path))
+        for option in ("--save", "--log"):
+            pairs.append(("train " + option,
+                          ["train", "--data", data, "--epochs", "1",
+                           "--layers", "784,2,10", "--train-limit", "5",
+                           option], path))
+    pairs.append(("train --log over --init",
+                  ["train", "--data", data, "--init", model, "--epochs", "1",
+                   "--train-limit", "5", "--log"], model))
+    pairs.append(("weights --out", ["weights", model, "--out"], model))
+    pairs.append(("plot --out", ["plot", log, "--out"], log))
+    pairs.append(("trace --out", ["trace", small, "--input", "0.5,0.25",
+                                  "--target", "1,0", "--out"], small))
+    return pairs
+
+
+def _digest(path):
+    import hashlib
+    with open(path, "rb") as stream:
+        return hashlib.sha256(stream.read()).hexdigest()
+
+
+def make_overwrite(rng, paths, directory):
+    """An output aimed at an input: by its own name, through a symbolic
+    link, or a hard link.  The command must refuse (exit 2) and the input
+    must be unchanged."""
+    pairs = output_over_input_pairs(paths, directory)
+    what, argv, target = rng.choice(pairs)
+    how = rng.choice(("name", "symlink", "hardlink"))
+    out = target
+    if how != "name":
+        out = os.path.join(directory, "alias")
+        try:
+            (os.symlink if how == "symlink" else os.link)(target, out)
+        except (OSError, NotImplementedError, AttributeError):
+            out, how = target, "name"
+    before = _digest(target)
+
+    def check(status):
+        if status != 2:
+            return "exit {} writing over an input, expected 2".format(status)
+        if _digest(target) != before:
+            return "{} was changed".format(target)
+        return None
+    return Case("overwrite", "{} over {} by {}".format(
+        what, os.path.basename(target), how), argv + [out], check)
+
+
+HOSTILE = {"idx-bomb": make_idx_bomb, "sums": make_sums,
+           "junk-model": make_junk_model, "fifo": make_fifo,
+           "overwrite": make_overwrite}
+HOSTILE_KINDS = tuple(sorted(HOSTILE))
+MUTATION_KINDS = KINDS
+KINDS += HOSTILE_KINDS
+
+
 class CaseTimeout(BaseException):
     """A case ran longer than CASE_SECONDS (BaseException, so that no
     ``except Exception`` in purenn can swallow it)."""
@@ -430,9 +726,10 @@ def _on_alarm(signum, frame):
     raise CaseTimeout("no result after {} s".format(CASE_SECONDS))
 
 
-def run_argv(argv, run=main):
+def run_argv(argv, run=main, check=None):
     """Run ``run(argv)`` with stdout and stderr captured; return None if it
-    ended as it should, else a one-line description of what went wrong."""
+    ended as it should, else a one-line description of what went wrong.
+    ``check(status)``, if given, may find a problem in a normal ending."""
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = out, err
@@ -463,6 +760,8 @@ def run_argv(argv, run=main):
                 text[:200])
         if len(lines[0]) > MAX_ERROR_LINE:
             return "error line of {} characters".format(len(lines[0]))
+    if check is not None:
+        return check(status)
     return None
 
 
@@ -502,8 +801,16 @@ def run_cases(seed, indexes, keep=None, report=None):
         for index in indexes:
             shutil.rmtree(directory, ignore_errors=True)
             os.mkdir(directory)
-            kind, what, argv = make_case(seed, index, paths, directory)
-            problem = run_argv(argv)
+            try:
+                case = make_case(seed, index, paths, directory)
+            except MemoryError:
+                # The harness's own mutation, not purenn: say which case.
+                case = Case(KINDS[index % len(KINDS)], "not made", [])
+                problem = "the harness ran out of memory making the case"
+            else:
+                problem = run_argv(case[2],
+                                   check=getattr(case, "check", None))
+            kind, what, argv = case
             gc.collect()   # PyPy's GC ignores the address-space cap
             if problem is not None:
                 failures.append((index, kind, what, argv, problem))
@@ -534,19 +841,48 @@ def build_parser():
                         "are replaced) and keep them")
     parser.add_argument("--memory-mb", type=int, default=1024,
                         help="address-space cap (default: 1024; 0: none)")
+    parser.add_argument("--kinds", default=None,
+                        help="comma-separated kinds to run (default: all, "
+                        "in turn: {})".format(",".join(KINDS)))
+    parser.add_argument("--small", action="store_true",
+                        help="small hostile files (no 2 GB bombs, 1 MiB "
+                        "junk): the suite's sample")
     return parser
+
+
+def _peak_rss():
+    """This process's peak resident memory, where the OS reports it."""
+    try:
+        import resource
+    except ImportError:
+        return "unknown"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if sys.platform == "darwin":   # bytes there, KiB on Linux
+        peak //= 1024
+    return "{:.0f} MB".format(peak / 1024)
 
 
 def main_script(argv=None):
     args = build_parser().parse_args(argv)
     capped = args.memory_mb > 0 and limit_memory(args.memory_mb)
+    if args.small:
+        small_bombs()
     indexes = [args.case] if args.case is not None else range(args.cases)
+    if args.kinds is not None and args.case is None:
+        wanted = args.kinds.split(",")
+        unknown = [kind for kind in wanted if kind not in KINDS]
+        if unknown:
+            raise SystemExit("fuzz.py: unknown kinds {}; known: {}".format(
+                ",".join(unknown), ",".join(KINDS)))
+        indexes = [index for index in range(args.cases * len(KINDS))
+                   if KINDS[index % len(KINDS)] in wanted][:args.cases]
     start = time.time()
     failures = run_cases(args.seed, indexes, keep=args.keep,
                          report=lambda line: print(line, flush=True))
-    print("{} cases, seed {}, {} failed, {:.1f} s, memory cap {}".format(
-        len(indexes), args.seed, len(failures), time.time() - start,
-        "{} MB".format(args.memory_mb) if capped else "none"))
+    print("{} cases, seed {}, {} failed, {:.1f} s, peak RSS {}, memory cap "
+          "{}".format(len(indexes), args.seed, len(failures),
+                      time.time() - start, _peak_rss(),
+                      "{} MB".format(args.memory_mb) if capped else "none"))
     return 1 if failures else 0
 
 

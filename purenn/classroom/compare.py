@@ -36,6 +36,7 @@ relative error.
 >>> ulps(1.0, 1.0 + 2.0 ** -52), ulps(-0.0, 0.0), ulps(-5e-324, 5e-324)
 (1, 1, 3)
 """
+import decimal
 import json
 import math
 import os
@@ -836,8 +837,11 @@ def _verdict(result, ulp_limit, rtol):
     worst_rel = max(s.max_rel for s in stats)
     accept = ""
     if noise and 0 < worst_rel < 1:
+        # ceil(log10(worst_rel)) from its exact decimal expansion (no libm):
+        # a double in (0, 1) is never a power of ten, so it is the decimal
+        # exponent of its leading digit, plus one.
         accept = "; --rtol 1e{} accepts it".format(
-            int(math.ceil(math.log10(worst_rel))))
+            decimal.Decimal(worst_rel).adjusted() + 1)
     return "OUTSIDE TOLERANCE ({} of {} values), {}{}".format(
         result["outside"], result["compared"], kind, accept)
 

@@ -202,7 +202,7 @@ def build_case(name, mnist_directory=None):
     """Return the record (a dict of plain values) of the case ``name``.
 
     ``mnist_directory`` is where the MNIST case reads its images (default:
-    the checkout's data/mnist).  Raise ValueError for an unknown name.
+    the package's purenn/data/mnist).  Raise ValueError for an unknown name.
     """
     makers = dict(CASES)
     if name not in makers:

@@ -99,27 +99,36 @@ def check_gradients(net, inputs, y, h=H, max_parameters=MAX_PARAMETERS):
     dc_db, dc_dw = work.gradients(inputs, y)
     rows = []
 
-    def numeric(m, j, k):
+    def numeric(m, j, k, name):
         original = m[j][k]
-        m[j][k] = original + h
-        plus_value = m[j][k]
+        plus_value = original + h
+        minus_value = original - h
+        if plus_value == minus_value:
+            # |p| so large (1e308) that p + h and p - h round to p: the
+            # difference quotient would divide by zero.  Say so instead.
+            raise ValueError(
+                "{}: {!r} is too large for a finite-difference check: "
+                "{!r} +- h (h = {!r}) round to the same number".format(
+                    name(), original, original, h))
+        m[j][k] = plus_value
         cost_plus = work.cost(inputs, y)
-        m[j][k] = original - h
-        minus_value = m[j][k]
+        m[j][k] = minus_value
         cost_minus = work.cost(inputs, y)
         m[j][k] = original
         return (cost_plus - cost_minus) / (plus_value - minus_value)
 
     for l in range(1, work.num_layers):
         for j in range(work.layers[l]):
-            slope = numeric(work.b[l], j, 0)
+            slope = numeric(work.b[l], j, 0,
+                            lambda: "b[{}][{}]".format(l, j))
             rows.append(GradientRow("b[{}][{}]".format(l, j), dc_db[l][j][0],
                                     slope, relative_error(dc_db[l][j][0],
                                                           slope)))
     for l in range(1, work.num_layers):
         for j in range(work.layers[l]):
             for k in range(work.layers[l - 1]):
-                slope = numeric(work.w[l], j, k)
+                slope = numeric(work.w[l], j, k,
+                                lambda: "w[{}][{}][{}]".format(l, j, k))
                 rows.append(GradientRow(
                     "w[{}][{}][{}]".format(l, j, k), dc_dw[l][j][k], slope,
                     relative_error(dc_dw[l][j][k], slope)))

@@ -15,7 +15,8 @@ detail)`` per check, status ``"ok"``, ``"FAIL"`` or ``"skip"``:
   CPython 3.6 to 3.13;
 - MNIST checksums: the files against their ``SHA256SUMS``
   (``purenn.io.mnist.verify_checksums``).  Skipped only if the default
-  directory (the checkout's data/mnist) is not shipped; a directory the
+  directory (the package's purenn/data/mnist, maybe inside purenn.pyz) is
+  missing, saying what to copy where; a directory the
   user names that is missing, or holds no SHA256SUMS, is a failure (a typo
   must not pass).
 
@@ -154,14 +155,15 @@ class _Skip(Exception):
 
 
 def _check_mnist(directory):
+    from purenn import resources  # the shipped data may be in purenn.pyz
     from purenn.io import mnist
     folder = directory if directory is not None else mnist.DEFAULT_DIRECTORY
     sums = os.path.join(folder, "SHA256SUMS")
-    if directory is None and not os.path.exists(sums):
-        raise _Skip("no {} (data not shipped here)".format(sums))
-    if not os.path.isdir(folder):
+    if directory is None and not resources.isfile(sums):
+        raise _Skip(resources.missing_data_advice("mnist"))
+    if not resources.isdir(folder):
         raise _Failed("{}: no such directory".format(folder))
-    if not os.path.exists(sums):
+    if not resources.isfile(sums):
         raise _Failed("no {} (scripts/fetch_mnist.py writes one beside the "
                       "files)".format(sums))
     checked = mnist.verify_checksums(folder)

@@ -55,6 +55,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from purenn import resources
 from purenn.network import Network
 from purenn.classroom.api import ApiError, DECODE_SLOTS
 
@@ -63,7 +64,7 @@ __all__ = ["STATIC_FILES", "MAX_JSON_BYTES", "MAX_UPLOAD_BYTES",
            "KEEP_ALIVE_SECONDS", "REQUEST_SECONDS", "ClassroomServer",
            "make_server", "is_loopback", "Training"]
 
-_STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+_STATIC = resources.package_path("classroom", "static")  # maybe in purenn.pyz
 
 # Request path -> (file in the package's static folder, content type).
 STATIC_FILES = {
@@ -159,7 +160,7 @@ def _query(query):
 
 def _read_static(name):
     """Return the bytes of the page's static file ``name``."""
-    with open(os.path.join(_STATIC, name), "rb") as stream:
+    with resources.open_binary(os.path.join(_STATIC, name)) as stream:
         return stream.read()
 
 

@@ -26,8 +26,8 @@ __all__ = ["CliError", "build_parser", "main", "parse_int_list",
 
 
 def _command_modules():
-    from purenn.cli import data, train, classroom, golden, serve
-    return [data, train, classroom, golden, serve]
+    from purenn.cli import data, train, classroom, golden, serve, pack
+    return [data, train, classroom, golden, serve, pack]
 
 
 def build_parser():

@@ -3,7 +3,8 @@ one-line-error parser class and the argparse value types."""
 import argparse
 import math
 
-__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
+__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist", "data_inputs",
+           "load_mnist_example",
            "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int"]
 
@@ -98,7 +99,7 @@ def parse_float_list(text):
     return values
 
 
-def load_mnist(which, directory=None, limit=None):
+def load_mnist(which, directory=None, limit=None, first=0):
     """Load MNIST set ``which`` from ``directory`` (``--data``) for a command.
 
     As ``purenn.io.mnist.load_set``, but a missing directory or an empty set
@@ -107,15 +108,54 @@ def load_mnist(which, directory=None, limit=None):
     """
     from purenn.io import mnist
     try:
-        data = mnist.load_set(directory, which, limit)
+        data = mnist.load_set(directory, which, limit, first)
     except FileNotFoundError as exc:
         if exc.filename != (directory or mnist.DEFAULT_DIRECTORY):
             raise
+        if directory is None:  # the shipped data: say how to get it back
+            from purenn.resources import missing_data_advice
+            raise CliError("no MNIST data: {}; or give the folder that "
+                           "holds the four MNIST files with --data DIR"
+                           .format(missing_data_advice("mnist")))
         raise CliError(
             "{}: no MNIST directory here; give the folder that holds the "
             "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "
             "purenn source downloads them)".format(exc.filename))
-    if len(data) == 0 and limit != 0:
+    if len(data) == 0 and limit != 0 and first == 0:
         raise CliError("no {} images in {}".format(
             which, directory or mnist.DEFAULT_DIRECTORY))
     return data
+
+
+_OUT_OF_RANGE = ("--index {index} is out of range: the {which} set has {size} "
+                 "images, 0 to {last}")
+
+
+def load_mnist_example(which, directory, index, out_of_range=_OUT_OF_RANGE):
+    """Load example ``index`` of set ``which`` alone (``show``, ``predict
+    --index``); return ``(pixels, label)``.  Only that example is held, so
+    a data file of any accepted size costs one image.  An index beyond the
+    set is a CliError naming the set's range (``out_of_range``, formatted
+    with index, which, size and last).
+    """
+    data = load_mnist(which, directory, limit=1, first=index)
+    if len(data) == 0:
+        from purenn.io import mnist
+        size = mnist.set_size(directory, which)
+        if size == 0:
+            raise CliError("no {} images in {}".format(
+                which, directory or mnist.DEFAULT_DIRECTORY))
+        raise CliError(out_of_range.format(index=index, which=which,
+                                           size=size, last=size - 1))
+    return data.pixels(0), data.labels[0]
+
+
+def data_inputs(directory=None):
+    """The ``(label, path)`` inputs of a command reading the data directory.
+
+    Every MNIST file (any accepted spelling) and SHA256SUMS in ``directory``
+    (``--data``, default the package's data), for ``check_outputs``: an
+    output may not be any file of the data set, whichever set is read.
+    """
+    from purenn.io import mnist
+    return [("data file", path) for path in mnist.data_files(directory)]

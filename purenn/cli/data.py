@@ -7,7 +7,8 @@
 """
 import sys
 
-from purenn.cli.common import CliError, load_mnist, non_negative_int
+from purenn.cli.common import (data_inputs, load_mnist_example,
+                               non_negative_int)
 
 
 def register(subparsers):
@@ -24,7 +25,7 @@ def register(subparsers):
                       help="which MNIST set to read (default: test)")
     show.add_argument("--data", metavar="DIR", default=None,
                       help="directory holding the MNIST files (default: the "
-                           "checkout's data/mnist)")
+                           "shipped purenn/data/mnist)")
     show.add_argument("--out", metavar="PNG", default=None,
                       help="also write the image as a 28x28 greyscale PNG "
                            "holding the MNIST bytes unchanged (white ink on "
@@ -36,21 +37,16 @@ def run_show(args, out=None):
     """Print image ``args.index`` of set ``args.which``; return 0."""
     out = sys.stdout if out is None else out
     from purenn.io.fileio import check_outputs
-    check_outputs([("--out", args.out)])   # before any work
+    # Before any work; never over a file of the data set being read.
+    check_outputs([("--out", args.out)], inputs=data_inputs(args.data))
     from purenn.io import mnist
-    data = load_mnist(args.which, args.data)
-    if args.index >= len(data):
-        raise CliError("--index {} is out of range: the {} set has {} images, "
-                       "0 to {}".format(args.index, args.which, len(data),
-                                        len(data) - 1))
-    out.write("{} image {}: label {}\n".format(args.which, args.index,
-                                                data.labels[args.index]))
-    out.write(mnist.render_text(data.pixels(args.index), data.rows,
-                                data.cols) + "\n")
+    # Only this image is held, whatever the size of the file.
+    pixels, label = load_mnist_example(args.which, args.data, args.index)
+    out.write("{} image {}: label {}\n".format(args.which, args.index, label))
+    out.write(mnist.render_text(pixels, mnist.ROWS, mnist.COLS) + "\n")
     if args.out is not None:
         from purenn.io.png import write_png
-        pixels = data.pixels(args.index)
-        cols = data.cols
+        cols = mnist.COLS
         write_png(args.out, [list(pixels[row * cols:(row + 1) * cols])
-                             for row in range(data.rows)])
+                             for row in range(mnist.ROWS)])
     return 0

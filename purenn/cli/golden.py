@@ -112,6 +112,14 @@ def run_golden(args, out=None):
     out = sys.stdout if out is None else out
     from purenn.classroom import golden
     _check_output_directory(args.out)
+    # Each file to be written, before any work: never over a data file
+    # (by inode, through links), each one's temporary file proven makeable.
+    from purenn.cli.common import data_inputs
+    from purenn.io.fileio import check_outputs
+    names = [name for name, _ in golden.CASES] if args.cases is None \
+        else args.cases
+    check_outputs([("--out", os.path.join(args.out, name + ".json"))
+                   for name in names], inputs=data_inputs(args.data))
     paths = golden.write_fixtures(args.out, hex=args.hex, cases=args.cases,
                                   mnist_directory=args.data)
     for path in paths:

@@ -10,11 +10,11 @@ import sys
 
 import argparse
 
+from purenn import resources
 from purenn.cli.common import CliError, positive_int
 
-DEFAULT_MODEL = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
-    "models", "mnist-784-30-10.json"))
+# The shipped model, in the package (maybe inside purenn.pyz).
+DEFAULT_MODEL = resources.data_path("models", "mnist-784-30-10.json")
 
 # The --train run: through purenn.engines (the reference's bits, about
 # 1,300 examples a second on CPython on a 2-core machine, 25,000 on PyPy),
@@ -64,8 +64,8 @@ def register(subparsers):
         "computed by purenn.  Listens on 127.0.0.1 only unless --host says "
         "otherwise; Ctrl-C stops it.")
     serve.add_argument("model", metavar="MODEL", nargs="?", default=None,
-                       help="model file (JSON); default: the checkout's "
-                       "data/models/mnist-784-30-10.json")
+                       help="model file (JSON); default: the shipped "
+                       "purenn/data/models/mnist-784-30-10.json")
     serve.add_argument("--port", type=port_number, default=8000,
                        help="port to listen on, 0 for any free port "
                        "(default: 8000)")
@@ -74,8 +74,8 @@ def register(subparsers):
                        "with the classroom network, ::1 is IPv6's loopback "
                        "(default: 127.0.0.1)")
     serve.add_argument("--data", metavar="DIR", default=None,
-                       help="MNIST directory (default: the checkout's "
-                       "data/mnist)")
+                       help="MNIST directory (default: the shipped "
+                       "purenn/data/mnist)")
     serve.add_argument("--train", action="store_true",
                        help="also train a fresh 784-30-10 network in the "
                        "background ({} images, {} epochs) and show it "
@@ -90,12 +90,23 @@ def register(subparsers):
 def _model_path(model):
     if model is not None:
         return model
-    if not os.path.exists(DEFAULT_MODEL):
-        raise CliError("no MODEL given and no default model at {} (purenn "
-                       "was installed without the checkout's data/): give "
+    if not resources.isfile(DEFAULT_MODEL):
+        raise CliError("no MODEL given and no default model: {}; or give "
                        "one, e.g. 'purenn serve model.json' after 'purenn "
-                       "train --save model.json'".format(DEFAULT_MODEL))
+                       "train --save model.json'".format(
+                           resources.missing_data_advice("models")))
     return DEFAULT_MODEL
+
+
+def _have_test_set(directory):
+    """True if ``directory`` (None: the shipped data) has the t10k files."""
+    from purenn.io import mnist
+    try:
+        for base in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+            mnist.find_file(directory, base)
+    except OSError:
+        return False
+    return True
 
 
 def serve_command(args, out=None, ready=None, err=None):
@@ -149,6 +160,10 @@ def serve_command(args, out=None, ready=None, err=None):
         out.write("purenn: serving {} ({}) at {}\n".format(
             os.path.basename(path), "-".join(map(str, net.layers)),
             server.url()))
+        if not _have_test_set(args.data):
+            out.write("purenn: no MNIST test set in {}: the page's MNIST "
+                      "images are off (drawing and uploads work); give "
+                      "--data DIR\n".format(args.data or "purenn/data/mnist"))
         if training is not None:
             training.start()
             out.write("purenn: training live at {}?train=1\n".format(

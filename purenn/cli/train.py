@@ -10,14 +10,17 @@ in the callbacks here, never in the library.
 """
 import argparse
 import math
+import os
 import random
 import sys
 import time
 
 from purenn import network
-from purenn.cli.common import (CliError, load_mnist, non_negative_int,
+from purenn.cli.common import (CliError, data_inputs, load_mnist,
+                               load_mnist_example, non_negative_int,
                                parse_int_list, positive_int)
 from purenn.io import trainlog
+from purenn.io.bounded import read_text
 
 DEFAULT_LAYERS = [784, 30, 10]
 DEFAULT_EPOCHS = 30
@@ -57,7 +60,7 @@ def _add_engine_arguments(parser):
 
 def register(subparsers):
     """Add ``train``, ``evaluate`` and ``predict`` to subparsers."""
-    data_help = "MNIST directory (default: the checkout's data/mnist)"
+    data_help = "MNIST directory (default: the shipped purenn/data/mnist)"
 
     train = subparsers.add_parser(
         "train",
@@ -200,6 +203,15 @@ def _duration(seconds):
 
 # -- train ----------------------------------------------------------------
 
+def _identity(path):
+    """The (device, inode) of ``path``, or None if there is no file."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 class _TrainReport(object):
     """The callbacks of one training run: progress, epoch lines, files.
 
@@ -222,6 +234,9 @@ class _TrainReport(object):
         self.saved_epoch = None
         self.finished_epoch = None
         self.log_lines = []
+        # Each write_log makes a new file (an atomic rename): an unchanged
+        # identity at Ctrl-C means this run wrote no log yet.
+        self.log_before = None if args.log is None else _identity(args.log)
         self.has_test = False
         self.run_start = clock()
         self.best = None      # (correct, total, epoch) of the best epoch
@@ -289,8 +304,9 @@ class _TrainReport(object):
         record = trainlog.epoch_record(epoch, correct, total, examples,
                                        seconds, train_seconds, validation)
         if self.args.log is not None:
-            self.log_lines.append(trainlog.log_line(record))
-            trainlog.write_log(self.args.log, self.log_lines)
+            lines = self.log_lines + [trainlog.log_line(record)]
+            trainlog.write_log(self.args.log, lines)
+            self.log_lines = lines
         self.clear_progress()
         if total:
             head = "Epoch {}: {}".format(epoch, _score(correct, total))
@@ -324,6 +340,23 @@ class _TrainReport(object):
             parts.append("model in {}".format(self.args.save))
         return "; ".join(parts)
 
+    def _logged_epochs(self):
+        """How many epochs ``--log`` holds, read back from the file.
+
+        A Ctrl-C may land in write_log after its atomic rename and before
+        ``log_lines`` is updated (or the other way round): the file on disk
+        is the truth the message must tell.
+        """
+        if self.args.log is None:
+            return 0
+        if _identity(self.args.log) == self.log_before:
+            return 0   # still the file from before this run, or none
+        try:
+            text = read_text(self.args.log, trainlog.MAX_LOG_BYTES, "a log")
+        except (OSError, ValueError):
+            return len(self.log_lines)
+        return sum(1 for line in text.splitlines() if line.strip())
+
     def interrupted_message(self):
         """The one line said on Ctrl-C: what was kept."""
         where = "purenn: interrupted in epoch {}".format(self.epoch)
@@ -337,8 +370,9 @@ class _TrainReport(object):
                     self.args.save, self.saved_epoch))
         elif self.finished_epoch is not None:
             kept.append("nothing saved (no --save)")
-        if self.args.log is not None and self.log_lines:
-            last = len(self.log_lines) - 1
+        logged = self._logged_epochs()
+        if self.args.log is not None and logged:
+            last = logged - 1
             kept.append("{} has epoch{}".format(
                 self.args.log, " 0" if last == 0 else "s 0-{}".format(last)))
         return where + ("; " + "; ".join(kept) if kept else "")
@@ -353,7 +387,11 @@ def train_command(args, out=None, err=None):
     # that would overwrite the other file or the --init model, is refused.
     # (--save may be --init: training a model further in place.)
     from purenn.io.fileio import check_outputs
-    check_outputs([("--save", args.save), ("--log", args.log)])
+    # Neither may be a data file; the check also makes and removes each
+    # one's temporary file, so a name too long or a read-only directory
+    # fails now, not after the first epoch.
+    check_outputs([("--save", args.save), ("--log", args.log)],
+                  inputs=data_inputs(args.data))
     check_outputs([("--log", args.log)], inputs=[("--init", args.init)])
     if args.init is not None:
         net = _load_model(args.init, seed=args.seed)
@@ -516,13 +554,12 @@ def predict_command(args, out=None):
     label = None
     lines = []
     if args.index is not None:
-        data = _load_set(args, args.set, None)
-        if args.index >= len(data):
-            raise CliError("--index {} is out of range: the {} set has {} "
-                           "images (0..{})".format(args.index, args.set,
-                                                   len(data), len(data) - 1))
-        x, label = data[args.index]
-        pixels = data.pixels(args.index)
+        # Only this image is held, whatever the size of the file.
+        pixels, label = load_mnist_example(
+            args.set, args.data, args.index,
+            "--index {index} is out of range: the {which} set has {size} "
+            "images (0..{last})")
+        x = [value / 255 for value in pixels]
         lines.append("{} image {} (label {}):".format(args.set, args.index,
                                                       label))
     elif args.image is not None:

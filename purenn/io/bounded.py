@@ -23,8 +23,11 @@ import json
 import os
 import re
 
+from purenn import resources
+
 __all__ = ["MESSAGE_LIMIT", "read_text", "loads_json", "json_depth",
-           "shorten", "preview"]
+           "shorten", "preview", "parse_cost", "PARSE_FACTOR",
+           "MAX_PARSE_BYTES", "MAX_STRINGS"]
 
 MESSAGE_LIMIT = 300
 
@@ -39,6 +42,41 @@ _FLOAT_DIGITS = 309
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _INNERMOST = re.compile(r'\[[^\[\]{}]*\]|\{[^\[\]{}]*\}')
 _BRACKET = re.compile(r'[\[\]{}]')
+_CONTAINER = re.compile(r'[\[{]')
+_LARGE_INT = re.compile(r'(?<![0-9.eE+-])[0-9]{4,}(?![0-9.eE])')
+# Drops every ASCII character but brackets, and makes braces brackets:
+# depth does not depend on the kind (a mismatch is invalid JSON, which
+# json.loads reports), and one kind makes one str.replace a level.
+_NOT_BRACKET_TABLE = dict.fromkeys(
+    code for code in range(128) if chr(code) not in "[]{}")
+_NOT_BRACKET_TABLE.update({ord("{"): "[", ord("}"): "]"})
+
+# The most strings (``"`` pairs) one JSON text may hold: a model file has a
+# handful of keys, a log line a dozen.  Blanking strings (below) keeps a
+# piece per string; bounding their number bounds that.
+MAX_STRINGS = 50000
+
+# What json.loads builds, in bytes per value on 64-bit CPython (measured
+# with tracemalloc): an empty list or dict costs 56-64 bytes plus its slot
+# in its parent; a float 24 plus its slot (8); a small int (cached) or
+# true/false/null only its slot; a string about 50 plus its length.  Text
+# costs at least 3 bytes per container (``[],``): a file of ``[]`` becomes
+# 21 times its size, one of repr'd floats under 2 times.
+_CONTAINER_COST = 72
+_FLOAT_COST = 32
+_SLOT_COST = 8
+_STRING_COST = 58
+
+# What loads_json may build, beyond its text: PARSE_FACTOR times the text
+# and a MiB.  A model written by purenn (floats of 17-20 characters) costs
+# under twice its size; lists of empty lists (``"junk": [[], [], ...]``)
+# cost 21 times theirs and are refused before they are parsed.
+PARSE_FACTOR = 8
+
+# And never more than 128 MiB, whatever the text's size: the largest model
+# purenn accepts (network.MAX_PARAMETERS, 2,000,000 floats) builds 64 MB, and
+# a 64 MiB file of short numbers (``0.5, ``) would otherwise be allowed 512.
+MAX_PARSE_BYTES = 128 * 1024 * 1024
 
 
 def shorten(text, limit=MESSAGE_LIMIT):
@@ -88,9 +126,14 @@ def read_text(path, max_bytes, what):
     ("a model file") says what the file should have been.  OSError passes
     through.
     """
+    from purenn.io.fileio import open_input
     path = os.fspath(path)
-    with open(path, "rb") as stream:
-        raw = stream.read(max_bytes + 1)
+    # A regular file on disk, or a member of purenn.pyz (fileio.open_input).
+    with open_input(path, what) as stream:
+        # read(n) allocates n bytes before it knows how many there are:
+        # ask for what the file holds (and one more), not for max_bytes.
+        size = resources.stream_size(stream)
+        raw = stream.read(min(size, max_bytes) + 1)
     if len(raw) > max_bytes:
         raise ValueError("{}: larger than {:,} bytes, too large for {}".format(
             path, max_bytes, what))
@@ -113,10 +156,27 @@ def json_depth(text, limit):
     >>> json_depth('[' * 100000, 4)
     5
     """
-    text = _STRING.sub('""', text)
+    return _bracket_depth(_brackets(_STRING.sub('""', text)), limit)
+
+
+def _brackets(blanked):
+    """The brackets of ``blanked`` (strings already blanked), in order.
+
+    ``str.translate`` drops the rest at C speed (CPython caches an ASCII
+    table) and holds no list of pieces, as ``re.sub`` would, one per run
+    between brackets.  Characters beyond ASCII are kept; outside strings
+    they are invalid JSON, which json.loads reports.
+    """
+    return blanked.translate(_NOT_BRACKET_TABLE)
+
+
+def _bracket_depth(text, limit):
+    """Depth of the brackets-only ``text`` (braces made brackets): the
+    innermost pairs are exactly ``[]``, and one ``str.replace`` pass (C
+    speed, no pieces kept) removes a level."""
     depth = 0
     while depth <= limit:
-        stripped = _INNERMOST.sub("", text)
+        stripped = text.replace("[]", "")
         if stripped == text:
             break
         text = stripped
@@ -150,16 +210,75 @@ def _reject_constant(name):
         name))
 
 
+def parse_cost(text):
+    """Return an upper estimate of the bytes ``json.loads(text)`` builds.
+
+    Counted with ``str.count`` (C speed, no lists of matches) once strings
+    are blanked: each ``[`` or ``{`` a container, each ``,`` or ``:`` a slot,
+    each ``.``, ``e`` or ``E`` outside strings a float (every float has one),
+    each run of 4+ digits a large int, each ``"`` pair a string with its
+    characters.
+
+    >>> parse_cost('[[], [0.5, 1]]') == 3 * 64 + 3 * 8 + 24
+    True
+    """
+    return _parse_cost(text, _STRING.sub('""', text))
+
+
+def _parse_cost(text, blanked):
+    strings = text.count('"') // 2
+    containers = blanked.count("[") + blanked.count("{")
+    slots = blanked.count(",") + blanked.count(":") + 1
+    floats = blanked.count(".") + blanked.count("e") + blanked.count("E")
+    large = sum(1 for _ in _LARGE_INT.finditer(blanked))
+    return (containers * (_CONTAINER_COST - _SLOT_COST)
+            + slots * _SLOT_COST
+            + (floats + large) * (_FLOAT_COST - _SLOT_COST)
+            + strings * _STRING_COST + (len(text) - len(blanked)))
+
+
+def _too_costly(text, cost):
+    raise ValueError(
+        "JSON of {:,} characters would take about {:,} bytes to parse, "
+        "more than {} times its size or {:,} bytes (lists of empty "
+        "lists?)".format(len(text), cost, PARSE_FACTOR, MAX_PARSE_BYTES))
+
+
 def loads_json(text, max_depth):
     """Return ``json.loads(text)`` after checking it is safe to parse.
 
-    Raise ValueError if brackets nest deeper than ``max_depth``, for NaN,
-    Infinity and -Infinity, and for integers too large for a float.  Floats
-    too large (``1e400``) become ``inf`` as in ``json.loads``: the caller
-    checks values are finite.
+    Raise ValueError for more than MAX_STRINGS strings, if brackets nest
+    deeper than ``max_depth``, if the
+    objects parsing would build are estimated (``parse_cost``) at more than
+    PARSE_FACTOR times the text plus 1 MiB or MAX_PARSE_BYTES, for NaN, Infinity and -Infinity,
+    and for integers too large for a float.  Floats too large (``1e400``)
+    become ``inf`` as in ``json.loads``: the caller checks values are
+    finite.
     """
-    if json_depth(text, max_depth) > max_depth:
+    budget = min(PARSE_FACTOR * len(text) + (1 << 20), MAX_PARSE_BYTES)
+    # First what str.count tells at C speed, before any pass that builds
+    # anything: too many strings (blanking them keeps a piece per string).
+    strings = text.count('"') // 2
+    if strings > MAX_STRINGS:
+        raise ValueError("JSON with {:,} strings, more than the {:,} "
+                         "accepted".format(strings, MAX_STRINGS))
+    containers = text.count("[") + text.count("{")
+    if containers * _CONTAINER_COST > budget:
+        # Refused from a count alone, before any copy of the text; a run of
+        # opening brackets still gets the message about depth.
+        if _opening_run(text[:max_depth + 2]) > max_depth:
+            raise ValueError("JSON nested deeper than {} levels".format(
+                max_depth))
+        _too_costly(text, containers * _CONTAINER_COST)
+    blanked = _STRING.sub('""', text)
+    cost = _parse_cost(text, blanked)
+    brackets = _brackets(blanked)
+    del blanked
+    if _bracket_depth(brackets, max_depth) > max_depth:
         raise ValueError("JSON nested deeper than {} levels".format(max_depth))
+    del brackets
+    if cost > budget:
+        _too_costly(text, cost)
     try:
         return json.loads(text, parse_constant=_reject_constant,
                           parse_int=_parse_int)

@@ -29,8 +29,13 @@ unreadable file raises the ``OSError`` that ``open`` raised.  Sizes are
 checked before any data is read: against the file's length for a plain file,
 and against ``max_bytes`` (default ``MAX_DATA_BYTES``, 2 GiB) always, so a
 damaged or hostile header never makes the reader allocate more than the file
-holds or than the caller allows.  A gzip stream is read in chunks of at most
-1 MiB and reading stops as soon as it yields more than the header declares.
+holds or than the caller allows.  A gzip file may not declare more data
+than deflate can expand its size to (``DEFLATE_MAX_RATIO``, 1032:1); its
+stream is read in chunks of at most 1 MiB and reading stops as soon as it
+yields more than the header declares.  ``read_idx_rows`` keeps only the
+rows asked for (``purenn show --index 0`` holds one image) while still
+checking the whole file.  Only regular files are read: a FIFO or a device
+is refused before it is opened for good (``fileio.open_input``).
 
 >>> import os, shutil, tempfile
 >>> folder = tempfile.mkdtemp()
@@ -44,6 +49,7 @@ holds or than the caller allows.  A gzip stream is read in chunks of at most
 >>> shutil.rmtree(folder)
 """
 import array
+import collections
 import gzip
 import io
 import os
@@ -51,10 +57,12 @@ import struct
 import sys
 import zlib
 
-from purenn.io.fileio import atomic_write
+from purenn import resources
+from purenn.io.fileio import atomic_write, open_input
 
-__all__ = ["IdxError", "IdxArray", "read_idx", "write_idx", "TYPE_NAMES",
-           "MAX_DATA_BYTES"]
+__all__ = ["IdxError", "IdxArray", "IdxHeader", "IdxRows", "read_idx",
+           "read_idx_rows", "read_idx_header", "write_idx", "TYPE_NAMES",
+           "MAX_DATA_BYTES", "DEFLATE_MAX_RATIO"]
 
 # The largest data section read_idx accepts by default: 2 GiB.  The biggest
 # real IDX file we know (MNIST's training images) holds 47 MB; 2 GiB is far
@@ -216,20 +224,45 @@ def _parse_header(stream, name, max_bytes):
     return type_code, shape, 4 + 4 * ndim, size
 
 
-def _read_gzip_data(stream, size, name):
-    """Read ``size`` bytes from a gzip stream, in chunks, and check its end."""
-    chunks = []
-    have = 0
-    while have < size:
-        chunk = stream.read(min(_CHUNK, size - have))
+def _skip_gzip(stream, count, name, size, have):
+    """Decompress and drop ``count`` bytes; return how many there were."""
+    skipped = 0
+    while skipped < count:
+        chunk = stream.read(min(_CHUNK, count - skipped))
+        if not chunk:
+            raise IdxError("{}: truncated: the header declares {} data bytes, "
+                           "found {} ({} bytes missing)".format(
+                               name, size, have + skipped,
+                               size - have - skipped))
+        skipped += len(chunk)
+    return skipped
+
+
+def _read_gzip_data(stream, size, name, first=0, last=None):
+    """Read data bytes ``first:last`` of ``size`` from a gzip stream.
+
+    Only the bytes kept are held, in a buffer that grows as they arrive
+    (never allocated from the header's word alone); the others are
+    decompressed in chunks of at most 1 MiB and dropped.  The stream is
+    always read to its end, so a count that the data does not match (short
+    or long: gzip's own length field holds the size only modulo 2**32) and
+    a bad CRC are found whatever part is kept.
+    """
+    last = size if last is None else last
+    _skip_gzip(stream, first, name, size, 0)
+    kept = io.BytesIO()
+    have = first
+    while have < last:
+        chunk = stream.read(min(_CHUNK, last - have))
         if not chunk:
             break
-        chunks.append(chunk)
+        kept.write(chunk)
         have += len(chunk)
-    if have < size:
+    if have < last:
         raise IdxError("{}: truncated: the header declares {} data bytes, "
                        "found {} ({} bytes missing)"
                        .format(name, size, have, size - have))
+    _skip_gzip(stream, size - last, name, size, have)
     # Reading on to the end checks the gzip CRC and length trailer.
     extra = len(stream.read(_CHUNK))
     if extra:
@@ -237,7 +270,8 @@ def _read_gzip_data(stream, size, name):
                        "header declares".format(
                            name, "at least {}".format(extra)
                            if extra == _CHUNK else extra, size))
-    return b"".join(chunks)
+    # BytesIO.getvalue() hands over its buffer without a copy on CPython.
+    return kept.getvalue()
 
 
 def _to_idx_array(type_code, shape, raw):
@@ -251,6 +285,82 @@ def _to_idx_array(type_code, shape, raw):
     return IdxArray(type_code, shape, data)
 
 
+# Deflate turns at most about 1032 bytes out of one compressed byte (a
+# 258-byte match costs at least 2 bits); a gzip file that declares more data
+# than its size allows is refused before it is decompressed.  Each
+# concatenated member adds 18+ bytes of its own: the bound holds for them too.
+DEFLATE_MAX_RATIO = 1032
+
+IdxHeader = collections.namedtuple("IdxHeader", "type_code shape")
+IdxHeader.__doc__ = """An IDX file's header: its type code and shape."""
+
+IdxRows = collections.namedtuple("IdxRows", "array count")
+IdxRows.__doc__ = """Rows read by ``read_idx_rows``: the IdxArray of the rows
+kept and ``count``, the file's first dimension (how many rows it holds)."""
+
+
+def _open(name):
+    """Open ``name`` for reading, refusing anything but a regular file (a
+    member of purenn.pyz is opened by purenn.resources)."""
+    return open_input(name, "an IDX file")
+
+
+def _check_gzip_room(name, size, compressed):
+    if size > DEFLATE_MAX_RATIO * compressed:
+        raise IdxError(
+            "{}: the header declares {} data bytes, more than a gzip file of "
+            "{} bytes can hold (deflate expands at most {}:1)".format(
+                name, size, compressed, DEFLATE_MAX_RATIO))
+
+
+def _gzip_errors(name, exc):
+    if not _is_corrupt_gzip(exc):
+        raise exc
+    raise IdxError("{}: the gzip stream is corrupt ({}: {})".format(
+        name, type(exc).__name__, exc))
+
+
+def read_idx_header(path, max_bytes=MAX_DATA_BYTES):
+    """Return the IdxHeader of the IDX file at ``path`` (plain or gzip).
+
+    Only the header is read (for gzip: decompressed); raises IdxError as
+    read_idx does for the header's defects, and for a declared size larger
+    than ``max_bytes``, than a plain file's length allows, or than a gzip
+    file of its size can expand to.
+    """
+    name = os.fspath(path)
+    with _open(name) as raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        length = resources.stream_size(raw)
+        if not compressed:
+            type_code, shape, header, size = _parse_header(raw, name,
+                                                           max_bytes)
+            _check_plain_size(name, size, length - header)
+            return IdxHeader(type_code, shape)
+        try:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                type_code, shape, _, size = _parse_header(stream, name,
+                                                          max_bytes)
+        except IdxError:
+            raise
+        except (OSError, EOFError, zlib.error) as exc:
+            _gzip_errors(name, exc)
+        _check_gzip_room(name, size, length)
+        return IdxHeader(type_code, shape)
+
+
+def _check_plain_size(name, size, have):
+    if have < size:
+        raise IdxError(
+            "{}: truncated: the header declares {} data bytes, found "
+            "{} ({} bytes missing)".format(name, size, have, size - have))
+    if have > size:
+        raise IdxError(
+            "{}: {} bytes left over after the {} data bytes the "
+            "header declares".format(name, have - size, size))
+
+
 def read_idx(path, max_bytes=MAX_DATA_BYTES):
     """Read the IDX file at ``path`` (plain or gzip) and return an IdxArray.
 
@@ -258,42 +368,63 @@ def read_idx(path, max_bytes=MAX_DATA_BYTES):
     (default ``MAX_DATA_BYTES``).  Raises IdxError naming ``path`` for: not an
     IDX file, an unknown type code, zero dimensions, a header shorter than
     declared, sizes over ``max_bytes``, data shorter than declared (with the
-    number of missing bytes), bytes left over after the data, and a corrupt
-    gzip stream.  OSError (e.g. FileNotFoundError) passes through.
+    number of missing bytes), bytes left over after the data, a corrupt
+    gzip stream, and a path that is not a regular file (a FIFO, a device).
+    OSError (e.g. FileNotFoundError) passes through.
+    """
+    return read_idx_rows(path, max_bytes=max_bytes).array
+
+
+def read_idx_rows(path, start=0, stop=None, max_bytes=MAX_DATA_BYTES):
+    """Read rows ``start:stop`` (of the first dimension) of an IDX file.
+
+    Return IdxRows: the IdxArray of just those rows (shape ``(stop -
+    start,) + shape[1:]``) and the file's own row count.  ``stop`` (default:
+    all) is clipped to the rows the file holds.  Only the rows kept are held
+    in memory: a plain file is read from the first kept row on, a gzip
+    stream is decompressed in 1 MiB chunks and the rest dropped.  The whole
+    file is still checked: its size against the header (for gzip by reading
+    the stream to its end: the header's count is never trusted), so the
+    errors are those of ``read_idx`` whatever rows are asked for.
     """
     name = os.fspath(path)
-    with open(name, "rb") as raw:
+    if start < 0 or (stop is not None and stop < start):
+        raise ValueError("read_idx_rows: rows {}:{} are not a range".format(
+            start, stop))
+    with _open(name) as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
+        length = resources.stream_size(raw)
         if not compressed:
             type_code, shape, header, size = _parse_header(raw, name,
                                                            max_bytes)
             # A plain file's length is known: compare before reading data.
-            have = os.fstat(raw.fileno()).st_size - header
-            if have < size:
-                raise IdxError(
-                    "{}: truncated: the header declares {} data bytes, found "
-                    "{} ({} bytes missing)".format(name, size, have,
-                                                   size - have))
-            if have > size:
-                raise IdxError(
-                    "{}: {} bytes left over after the {} data bytes the "
-                    "header declares".format(name, have - size, size))
-            data = _read_exact(raw, size, name, "data")
-            return _to_idx_array(type_code, shape, data)
+            _check_plain_size(name, size, length - header)
+            first, last, kept = _rows(type_code, shape, start, stop)
+            raw.seek(header + first)
+            data = _read_exact(raw, last - first, name, "data")
+            return IdxRows(_to_idx_array(type_code, kept, data), shape[0])
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 type_code, shape, _, size = _parse_header(stream, name,
                                                           max_bytes)
-                data = _read_gzip_data(stream, size, name)
+                _check_gzip_room(name, size, length)
+                first, last, kept = _rows(type_code, shape, start, stop)
+                data = _read_gzip_data(stream, size, name, first, last)
         except IdxError:
             raise
         except (OSError, EOFError, zlib.error) as exc:
-            if not _is_corrupt_gzip(exc):
-                raise
-            raise IdxError("{}: the gzip stream is corrupt ({}: {})".format(
-                name, type(exc).__name__, exc))
-        return _to_idx_array(type_code, shape, data)
+            _gzip_errors(name, exc)
+        return IdxRows(_to_idx_array(type_code, kept, data), shape[0])
+
+
+def _rows(type_code, shape, start, stop):
+    """Byte offsets ``first, last`` of rows start:stop and their shape."""
+    count = shape[0]
+    stop = count if stop is None else min(stop, count)
+    start = min(start, stop)
+    row = _TYPES[type_code][0] * _product(shape[1:])
+    return start * row, stop * row, (stop - start,) + tuple(shape[1:])
 
 
 def _infer_shape(data):

@@ -48,6 +48,7 @@ import itertools
 import os
 import sys
 
+from purenn.io.fileio import open_input
 from purenn.io import png
 from purenn.io.shrink import Shrinker
 
@@ -196,6 +197,14 @@ def _read_pgm(stream, source):
     if width * height > png.MAX_PIXELS:
         raise ImageError("{}: {}x{} pixels is more than the {} accepted"
                          .format(source, width, height, png.MAX_PIXELS))
+    # The PNG reader's CPU budget (png.MAX_IMAGE_BYTES) holds for P5's
+    # raster too: 16-bit samples halve the pixels allowed.
+    size = 1 if maxval < 256 else 2
+    if width * height * size > png.MAX_IMAGE_BYTES:
+        raise ImageError("{}: {}x{} maxval {} needs {} bytes of pixels, more "
+                         "than the {} decoded in the time budget".format(
+                             source, width, height, maxval,
+                             width * height * size, png.MAX_IMAGE_BYTES))
     shrinker = Shrinker(width, height, maxval, side=WORK_SIDE)
     kind = magic.decode("ascii")
     if magic == b"P5":
@@ -268,7 +277,7 @@ def decode_pgm(data, source="<bytes>"):
 def read_pgm(path):
     """Read the PGM file at ``path``; return brightness rows (decode_pgm)."""
     path = os.fspath(path)
-    with open(path, "rb") as stream:
+    with open_input(path, "an image file") as stream:
         return _read_pgm(stream, path)[0]
 
 
@@ -299,7 +308,7 @@ def read_image(path):
     (ValueErrors) naming the file and the formats supported.
     """
     path = os.fspath(path)
-    with open(path, "rb") as stream:
+    with open_input(path, "an image file") as stream:
         return read_image_stream(stream, path)
 
 

@@ -24,8 +24,9 @@ the validation set, and the 10,000 of the t10k file the test set.  The split
 is by position, at image 50,000, whatever the file holds: a training file of
 200 images gives 200 training images and no validation images.
 
-The default directory is ``data/mnist`` of the purenn checkout, found next to
-this package, never relative to the working directory.
+The default directory is the package's ``purenn/data/mnist``, never relative
+to the working directory; it may lie inside a zip archive (``purenn.pyz``),
+which ``purenn.resources`` reads without unpacking.
 
 >>> import os, shutil, tempfile
 >>> from purenn.io.idx import write_idx
@@ -49,15 +50,16 @@ import operator
 import os
 import zlib
 
-from purenn.io.idx import read_idx
+from purenn import resources
+from purenn.io.fileio import open_input
+from purenn.io.idx import read_idx_header, read_idx_rows
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
            "SETS", "load", "load_set", "find_file", "verify_checksums",
-           "render_text", "SHADES", "ROWS", "COLS"]
+           "render_text", "SHADES", "ROWS", "COLS", "MAX_IMAGES",
+           "data_files", "SUMS_NAME", "set_size"]
 
-DEFAULT_DIRECTORY = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, "data",
-    "mnist"))
+DEFAULT_DIRECTORY = resources.data_path("mnist")
 
 # set name -> (images file, labels file), standard spellings without .gz
 _FILES = {
@@ -73,6 +75,18 @@ TRAINING_SIZE = 50000
 SETS = ("train", "validation", "test")
 
 ROWS = COLS = 28
+
+# The most images an MNIST file may declare: 2**17 = 131,072 (103 MB of
+# pixels), twice the 60,000 of the real training file.  The whole validation
+# set (every image after the 50,000th) is held in memory, so this bounds
+# what any command holds: a 2 MB gzip file declaring 2.7 million images of
+# zeros is refused from its header instead of costing 2 GB.
+MAX_IMAGES = 2 ** 17
+
+# The checksum file of a data directory, and the most it may hold: four
+# lines of 64 hex digits and a name, with room for comments.
+SUMS_NAME = "SHA256SUMS"
+_MAX_SUMS_BYTES = 64 * 1024
 
 # _SCALE[v] is the float v/255: one shared object per pixel value.
 _SCALE = tuple(value / 255 for value in range(256))
@@ -171,7 +185,7 @@ def _directory(directory):
     if directory is None:
         directory = DEFAULT_DIRECTORY
     directory = os.fspath(directory)
-    if not os.path.isdir(directory):
+    if not resources.isdir(directory):
         raise FileNotFoundError(
             errno.ENOENT, "no MNIST directory here; pass the directory that "
             "holds the four MNIST files", directory)
@@ -189,7 +203,9 @@ def find_file(directory, base):
     names = _candidates(base)
     for name in names:
         path = os.path.join(directory, name)
-        if os.path.isfile(path):
+        # On disk, any entry (a FIFO is found, then refused by the reader
+        # with a message); in purenn.pyz, a member.
+        if os.path.lexists(path) or resources.isfile(path):
             return path
     raise FileNotFoundError(
         errno.ENOENT, "MNIST file missing (tried {})".format(", ".join(names)),
@@ -206,28 +222,19 @@ def _check_limit(limit, what):
         raise ValueError("{} must be >= 0, got {}".format(what, limit))
 
 
-def load_set(directory=None, which="train", limit=None):
-    """Load one MNIST set, ``"train"``, ``"validation"`` or ``"test"``.
-
-    ``"train"`` is the first TRAINING_SIZE (50,000) images of the training
-    file and ``"validation"`` the images after them, as in network.py's
-    ``load_data_wrapper``; ``"test"`` is the whole t10k file.  Returns a
-    Dataset.  ``directory`` defaults to DEFAULT_DIRECTORY; ``limit`` keeps
-    at most the first ``limit`` examples of the set.  Raises IdxError for
-    a damaged file, MnistError naming the file when it is not MNIST (type
-    not 0x08, images not 28x28, label count differing from image count, a
-    label outside 0..9), and FileNotFoundError for a missing directory or
-    file.
-    """
+def _set_files(directory, which):
+    """Check the headers of set ``which``; return (images path, labels
+    path, start, stop): the set is rows start:stop of both files."""
     if which not in _FILES:
         raise ValueError("MNIST set must be one of {}, got {!r}".format(
             ", ".join(SETS), which))
-    _check_limit(limit, "limit")
     directory = _directory(directory)
     images_path, labels_path = (find_file(directory, base)
                                 for base in _FILES[which])
-    images = read_idx(images_path)
-    labels = read_idx(labels_path)
+    # The headers first: the files must be MNIST, agree on the count, and
+    # hold no more than MAX_IMAGES, before any pixel is read.
+    images = read_idx_header(images_path)
+    labels = read_idx_header(labels_path)
     if images.type_code != 0x08 or len(images.shape) != 3 or \
             images.shape[1:] != (ROWS, COLS):
         raise MnistError("{}: type 0x{:02X} shape {}, expected type 0x08 "
@@ -241,23 +248,61 @@ def load_set(directory=None, which="train", limit=None):
     if labels.shape[0] != images.shape[0]:
         raise MnistError("{}: {} labels, expected {} to match {}".format(
             labels_path, labels.shape[0], images.shape[0], images_path))
-    if labels.data and max(labels.data) > 9:
-        index = next(i for i, y in enumerate(labels.data) if y > 9)
-        raise MnistError("{}: label {} at index {}, expected 0..9".format(
-            labels_path, labels.data[index], index))
-    start, stop = 0, len(labels.data)
+    if images.shape[0] > MAX_IMAGES:
+        raise MnistError("{}: {} images, more than the {} an MNIST file may "
+                         "hold here".format(images_path, images.shape[0],
+                                            MAX_IMAGES))
+    start, stop = 0, images.shape[0]
     if which == "train":
         stop = min(stop, TRAINING_SIZE)
     elif which == "validation":
         start = min(stop, TRAINING_SIZE)
+    return images_path, labels_path, start, stop
+
+
+def set_size(directory=None, which="train"):
+    """Return how many examples set ``which`` has, from the headers alone.
+
+    Raises as load_set for a missing or damaged file (only the headers are
+    read: a damaged body is found when the set is loaded).
+    """
+    return _set_size(_set_files(directory, which))
+
+
+def _set_size(files):
+    return files[3] - files[2]
+
+
+def load_set(directory=None, which="train", limit=None, first=0):
+    """Load one MNIST set, ``"train"``, ``"validation"`` or ``"test"``.
+
+    ``"train"`` is the first TRAINING_SIZE (50,000) images of the training
+    file and ``"validation"`` the images after them, as in network.py's
+    ``load_data_wrapper``; ``"test"`` is the whole t10k file.  Returns a
+    Dataset.  ``directory`` defaults to DEFAULT_DIRECTORY; ``first`` skips
+    the set's first examples and ``limit`` keeps at most ``limit`` examples
+    from there: ``load_set(d, "test", limit=1, first=5)`` holds test image 5
+    alone (the files are still read through and checked, but only the
+    examples kept are held).  Raises IdxError for a damaged file,
+    MnistError naming the file when it is not MNIST (type not 0x08, images
+    not 28x28, label count differing from image count, more than MAX_IMAGES
+    images, a label outside 0..9 among those kept), and FileNotFoundError
+    for a missing directory or file.
+    """
+    _check_limit(limit, "limit")
+    _check_limit(first, "first")
+    images_path, labels_path, start, stop = _set_files(directory, which)
+    start = min(stop, start + first)
     if limit is not None:
         stop = min(stop, start + limit)
-    size = ROWS * COLS
-    if (start, stop) == (0, len(labels.data)):
-        pixels, targets = images.data, labels.data
-    else:
-        pixels = images.data[start * size:stop * size]
-        targets = labels.data[start:stop]
+    # Only the rows of this set are kept (each file is still read through
+    # to check its size and, for gzip, its CRC).
+    targets = read_idx_rows(labels_path, start, stop).array.data
+    if targets and max(targets) > 9:
+        index = next(i for i, y in enumerate(targets) if y > 9)
+        raise MnistError("{}: label {} at index {}, expected 0..9".format(
+            labels_path, targets[index], start + index))
+    pixels = read_idx_rows(images_path, start, stop).array.data
     return Dataset(pixels, targets, ROWS, COLS)
 
 
@@ -266,7 +311,7 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
 
     training is the book's 50,000 (see load_set; the validation images are
     ``load_set(directory, "validation")``).  ``directory`` defaults to
-    DEFAULT_DIRECTORY (the checkout's data/mnist).  ``train_limit`` and
+    DEFAULT_DIRECTORY (the package's purenn/data/mnist).  ``train_limit`` and
     ``test_limit`` keep at most the first N examples of each set.  With
     ``verify=True`` the files are first checked against the directory's
     SHA256SUMS (see verify_checksums).  Raises as load_set.
@@ -280,17 +325,28 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
 
 
 def _sha256_decompressed(path):
-    """Return the SHA-256 hex digest of the file's (decompressed) content."""
+    """Return the SHA-256 hex digest of the file's (decompressed) content.
+
+    The file is read and hashed 1 MiB at a time; a decompressed stream
+    longer than idx.MAX_DATA_BYTES is refused (no MNIST file comes near).
+    """
+    from purenn.io.idx import MAX_DATA_BYTES
     digest = hashlib.sha256()
-    with open(path, "rb") as raw:
+    with open_input(path, "an MNIST file") as raw:
         compressed = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+        total = 0
         try:
             while True:
                 chunk = stream.read(1 << 20)
                 if not chunk:
                     break
+                total += len(chunk)
+                if total > MAX_DATA_BYTES:
+                    raise MnistError("{}: more than {} bytes of data, too "
+                                     "large for an MNIST file".format(
+                                         path, MAX_DATA_BYTES))
                 digest.update(chunk)
         except (OSError, EOFError, zlib.error) as exc:
             # As in purenn.io.idx: an OSError with an errno is a real I/O error.
@@ -301,29 +357,90 @@ def _sha256_decompressed(path):
     return digest.hexdigest()
 
 
+def _standard_names():
+    """The four MNIST names, without .gz, in the order of _FILES."""
+    names = []
+    for pair in (_FILES["train"], _FILES["test"]):
+        names.extend(pair)
+    return names
+
+
+def _sums_base(name, sums_path, number):
+    """The standard MNIST name a SHA256SUMS line's ``name`` stands for.
+
+    Only the data set's own files are named: one of the four standard names
+    or their spellings (.gz, dotted), with no directory part.  Anything else
+    (``/dev/zero``, ``../secret``) is refused before it is opened.
+    """
+    for base in _standard_names():
+        if name in _candidates(base):
+            return base
+    raise MnistError("{}: line {} names {!r}, expected one of the four MNIST "
+                     "file names ({})".format(
+                         sums_path, number, name[:80],
+                         ", ".join(_standard_names())))
+
+
+def data_files(directory=None):
+    """Return the paths of the MNIST files and SHA256SUMS in ``directory``.
+
+    Every file a command may read from a data directory (any of the
+    accepted spellings that exists), so that an output can be checked
+    against all of them (for data inside purenn.pyz, the archive).  A
+    missing directory gives an empty list.
+    """
+    directory = DEFAULT_DIRECTORY if directory is None else \
+        os.fspath(directory)
+    found = []
+    names = [name for base in _standard_names() for name in _candidates(base)]
+    for name in names + [SUMS_NAME]:
+        path = os.path.join(directory, name)
+        if os.path.lexists(path):
+            found.append(path)
+        elif resources.isfile(path):
+            # Inside purenn.pyz: the archive itself is what is read.
+            archive = resources.split_archive(path)[0]
+            if archive not in found:
+                found.append(archive)
+    return found
+
+
 def verify_checksums(directory=None):
     """Check the MNIST files against the directory's ``SHA256SUMS``.
 
     ``SHA256SUMS`` lists ``<hex digest>  <name>`` lines, the SHA-256 of the
     decompressed files under their standard names; each is looked up as
-    find_file does (plain, .gz, dotted).  This decompresses and hashes all
-    four files (55 MB, about half a second).  Return the list of names
-    checked.  Raises MnistError naming the first file whose digest differs
-    (expected vs found) or a malformed SHA256SUMS line; FileNotFoundError if
-    SHA256SUMS or a listed file is missing.
+    find_file does (plain, .gz, dotted).  A name that is not one of the four
+    MNIST names (or their spellings) is refused, and so is a SHA256SUMS
+    larger than 64 KiB or not a regular file.  This decompresses and hashes
+    all four files (55 MB, about half a second), 1 MiB at a time.  Return
+    the list of names checked.  Raises MnistError naming the first file
+    whose digest differs (expected vs found) or a malformed SHA256SUMS line;
+    FileNotFoundError if SHA256SUMS or a listed file is missing.
     """
     directory = _directory(directory)
-    sums_path = os.path.join(directory, "SHA256SUMS")
-    with open(sums_path) as sums:
-        lines = [line.strip() for line in sums if line.strip()]
+    sums_path = os.path.join(directory, SUMS_NAME)
+    with open_input(sums_path, "a checksum file") as sums:
+        raw = sums.read(_MAX_SUMS_BYTES + 1)
+    if len(raw) > _MAX_SUMS_BYTES:
+        raise MnistError("{}: larger than {} bytes, expected four lines of "
+                         "'<sha256>  <name>'".format(sums_path,
+                                                     _MAX_SUMS_BYTES))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MnistError("{}: not UTF-8 text, expected lines of "
+                         "'<sha256>  <name>'".format(sums_path))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
     checked = []
     for number, line in enumerate(lines, 1):
         parts = line.split()
-        if len(parts) != 2 or len(parts[0]) != 64:
+        if len(parts) != 2 or len(parts[0]) != 64 or \
+                not all(c in "0123456789abcdefABCDEF" for c in parts[0]):
             raise MnistError("{}: line {} is not '<sha256>  <name>': {!r}"
-                             .format(sums_path, number, line))
+                             .format(sums_path, number, line[:120]))
         expected, name = parts[0].lower(), parts[1].lstrip("*")
-        base = name[:-3] if name.endswith(".gz") else name
+        base = _sums_base(name, sums_path, number)
         path = find_file(directory, base)
         found = _sha256_decompressed(path)
         if found != expected:

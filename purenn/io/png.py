@@ -51,11 +51,11 @@ import struct
 import sys
 import zlib
 
-from purenn.io.fileio import atomic_write
+from purenn.io.fileio import atomic_write, open_input
 from purenn.io.pngchunks import (_PIECE, _UNPACK, PngError, _chunks,
                                  _unfilter)
 
-__all__ = ["PNG_SIGNATURE", "MAX_SIDE", "MAX_PIXELS", "PngError", "PngImage",
+__all__ = ["PNG_SIGNATURE", "MAX_SIDE", "MAX_PIXELS", "MAX_IMAGE_BYTES", "PngError", "PngImage",
            "PngReader", "encode_png", "write_png", "decode_png", "read_png"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -158,6 +158,15 @@ PngImage.__doc__ = """A decoded PNG: ``rows`` as encode_png takes them
 # ``predict --image`` run (see docs/images.md for the measurements).
 MAX_SIDE = 8192
 MAX_PIXELS = 2 ** 24
+
+# The CPU budget: the most unfiltered image bytes (rows of
+# ceil(width * samples * depth / 8) bytes) a picture may need, 2**24 (16 MiB).
+# Unfiltering and converting cost about 0.5 us a byte here (Paeth rows,
+# CPython 3.11; docs/images.md), and 1.05 on the machine that timed a
+# 134 KB 8192x2048 RGBA16 Paeth PNG (134 MB of rows) at 141 s: 16 MiB keeps
+# the worst case under 18 s there, under 30 s with room.  A 4096x4096 grey
+# scan (16 MiB) still passes; 8-bit RGB up to about 2364x2364 does.
+MAX_IMAGE_BYTES = 2 ** 24
 
 # Colour type -> (mode, samples per pixel, bit depths allowed), spec 11.2.2.
 _COLOUR_TYPES = {0: ("L", 1, (1, 2, 4, 8, 16)), 2: ("RGB", 3, (8, 16)),
@@ -274,6 +283,14 @@ class PngReader(object):
             raise PngError("{}: {}x{} pixels is larger than this reader "
                            "accepts (at most {} a side and {} in all)".format(
                                source, width, height, MAX_SIDE, MAX_PIXELS))
+        row_bytes = (width * _COLOUR_TYPES[colour_type][1] * depth + 7) // 8
+        if row_bytes * height > MAX_IMAGE_BYTES:
+            raise PngError("{}: {}x{} {}-bit {} needs {} bytes of pixel rows, "
+                           "more than the {} this reader decodes in its time "
+                           "budget".format(source, width, height, depth,
+                                           _COLOUR_TYPES[colour_type][0],
+                                           row_bytes * height,
+                                           MAX_IMAGE_BYTES))
         self.width, self.height, self.depth = width, height, depth
         self.colour_type, self.interlaced = colour_type, interlace == 1
         self.mode, self._samples, _ = _COLOUR_TYPES[colour_type]
@@ -557,5 +574,5 @@ def read_png(path):
     OSError passes through; errors name the file.
     """
     path = os.fspath(path)
-    with open(path, "rb") as stream:
+    with open_input(path, "a PNG file") as stream:
         return _decode(stream, path)

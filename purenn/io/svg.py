@@ -17,7 +17,23 @@ True
 """
 import math
 from decimal import Decimal
-from xml.sax.saxutils import escape, quoteattr
+import re
+from xml.sax.saxutils import escape as _xml_escape, quoteattr
+
+# Characters XML 1.0 forbids anywhere, even escaped: C0 controls but tab,
+# newline and carriage return; lone surrogates; U+FFFE and U+FFFF.  A title
+# typed as $'a\x01b' would make the SVG not well-formed; each becomes
+# U+FFFD (the replacement character), which shows that something was there.
+_NOT_XML = re.compile(u"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape(text):
+    """XML-escape ``text`` for an element, replacing what XML forbids.
+
+    >>> escape("a < b\x01") == "a &lt; b\ufffd"
+    True
+    """
+    return _xml_escape(_NOT_XML.sub(u"\ufffd", text))
 
 __all__ = ["line_chart", "nice_ticks"]
 

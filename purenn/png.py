@@ -1,0 +1,14 @@
+"""Deprecated: ``purenn.png`` moved to ``purenn.io.png`` in 0.2.0.
+
+This old path still works for one release (it is removed in 0.3.0): importing
+it warns with a DeprecationWarning naming the new path, then stands for
+``purenn.io.png`` itself (the same module object, so changes made through either
+name are seen through both).  See CHANGELOG.md.
+"""
+import importlib
+import sys
+import warnings
+
+warnings.warn("purenn.png is deprecated: import purenn.io.png instead (the old "
+              "path goes in purenn 0.3.0)", DeprecationWarning, stacklevel=2)
+sys.modules[__name__] = importlib.import_module("purenn.io.png")

@@ -1,0 +1,265 @@
+"""purenn.pyz (scripts/build_pyz.py, purenn pack): one file that runs every
+command.
+
+The archive is built once, copied alone into an empty directory, and run
+from there by this interpreter with ``-I`` (no PYTHONPATH, no user site, the
+working directory not on sys.path), so nothing of the checkout can help it.
+The suite runs under every CPython 3.6-3.13 and PyPy in CI, so these tests
+do too.
+"""
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+import zipfile
+
+import pytest
+
+from support import REPO
+
+_spec = importlib.util.spec_from_file_location(
+    "build_pyz", os.path.join(REPO, "scripts", "build_pyz.py"))
+build_pyz = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build_pyz)
+
+HAVE_DATA = os.path.isfile(os.path.join(REPO, "purenn", "data", "mnist",
+                                        "SHA256SUMS"))
+needs_data = pytest.mark.skipif(not HAVE_DATA,
+                                reason="no purenn/data/mnist in this checkout")
+
+# The issue's floor: purenn.pyz is at most 13 MB (read as MiB, as ls -lh
+# and du -h count; today's archive is 12.5 MiB, 13.1 million bytes).
+MAX_BYTES = 13 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory):
+    """An otherwise empty directory holding only purenn.pyz."""
+    built = str(tmp_path_factory.mktemp("build") / "purenn.pyz")
+    build_pyz.build(built)
+    folder = tmp_path_factory.mktemp("alone")
+    shutil.copy(built, str(folder / "purenn.pyz"))
+    return str(folder)
+
+
+def run(folder, *args, **kwargs):
+    """Run ``python -I purenn.pyz ARGS`` in ``folder``; return the result."""
+    return subprocess.run(
+        [sys.executable, "-I", "purenn.pyz"] + list(args), cwd=folder,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=kwargs.get("timeout", 300))
+
+
+def test_build_is_reproducible_and_small(tmp_path):
+    first, second = str(tmp_path / "a.pyz"), str(tmp_path / "b.pyz")
+    digest = build_pyz.build(first)
+    os.utime(os.path.join(REPO, "purenn", "matrix.py"))  # a new mtime
+    assert build_pyz.build(second) == digest
+    with open(first, "rb") as a, open(second, "rb") as b:
+        assert a.read() == b.read()
+    with open(first, "rb") as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == digest
+        stream.seek(0)
+        assert stream.readline() == b"#!/usr/bin/env python3\n"
+    assert os.path.getsize(first) <= MAX_BYTES
+    with zipfile.ZipFile(first) as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names[0] == "__main__.py" and names[1:] == sorted(names[1:])
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    kinds = {info.filename: info.compress_type for info in infos}
+    if HAVE_DATA:
+        assert kinds["purenn/data/mnist/train-images-idx3-ubyte.gz"] == \
+            zipfile.ZIP_STORED
+        assert kinds["purenn/data/golden/mnist-784-30-10.json"] == \
+            zipfile.ZIP_DEFLATED
+        assert "purenn/data/models/mnist-784-30-10.json" in kinds
+    assert kinds["purenn/classroom/static/index.html"] == zipfile.ZIP_DEFLATED
+    assert not [name for name in names if "__pycache__" in name
+                or name.endswith(".pyc")]
+
+
+def test_version_and_help(alone):
+    import purenn
+    result = run(alone, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "purenn " + purenn.__version__
+
+
+@needs_data
+def test_train_from_an_empty_directory(alone):
+    result = run(alone, "train", "--epochs", "1", "--train-limit", "2000")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"Epoch 0: \d+ / 10000", result.stdout)
+    assert os.listdir(alone) == ["purenn.pyz"]  # nothing written beside it
+
+
+@needs_data
+def test_selftest_checks_the_archived_checksums(alone):
+    result = run(alone, "selftest")
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = [line for line in result.stdout.splitlines()
+            if "MNIST checksums" in line][0]
+    assert line.startswith("ok")
+    assert os.path.join("purenn.pyz", "purenn", "data", "mnist") in line
+    assert "0 skipped" in result.stdout
+
+
+@needs_data
+def test_example_golden_and_compare(alone, tmp_path):
+    result = run(alone, "example")
+    assert result.returncode == 0, result.stderr
+    assert "updated_cost" in result.stdout
+    out = str(tmp_path / "fixtures")
+    os.mkdir(out)
+    result = run(alone, "golden", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "mnist-784-30-10.json" in os.listdir(out)
+    result = run(alone, "compare", out, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The fixtures the archive writes are the ones it carries.
+    with zipfile.ZipFile(os.path.join(alone, "purenn.pyz")) as archive:
+        shipped = archive.read("purenn/data/golden/primer-1-1-1.json")
+    with open(os.path.join(out, "primer-1-1-1.json"), "rb") as stream:
+        assert stream.read() == shipped
+
+
+@needs_data
+def test_serve_answers_static_files_from_the_archive(alone):
+    server = subprocess.Popen(
+        [sys.executable, "-I", "purenn.pyz", "serve", "--port", "0"],
+        cwd=alone, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True)
+    try:
+        line = server.stdout.readline()
+        match = re.search(r"at (http://\S+)", line)
+        assert match, line + server.stderr.read()
+        url = match.group(1).rstrip("/")
+        with urllib.request.urlopen(url + "/app.js", timeout=30) as answer:
+            body = answer.read()
+        path = os.path.join(REPO, "purenn", "classroom", "static", "app.js")
+        with open(path, "rb") as stream:
+            assert body == stream.read()
+        with urllib.request.urlopen(url + "/api/model", timeout=30) as answer:
+            assert b"784" in answer.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+
+
+def test_missing_data_says_how_to_get_it(tmp_path):
+    """A pyz built without data/mnist says to rebuild from a full checkout."""
+    package = str(tmp_path / "src" / "purenn")
+    shutil.copytree(os.path.join(REPO, "purenn"), package,
+                    ignore=shutil.ignore_patterns("__pycache__", "mnist"))
+    folder = tmp_path / "alone"
+    folder.mkdir()
+    build_pyz.build(str(folder / "purenn.pyz"), package=package)
+    result = run(str(folder), "train", "--epochs", "1")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("purenn: error: no MNIST data: ")
+    assert "holds no purenn/data/mnist" in result.stderr
+    assert "scripts/build_pyz.py" in result.stderr
+    result = run(str(folder), "selftest")
+    assert "SKIP" in result.stdout or "skip" in result.stdout
+
+
+@needs_data
+def test_the_other_commands_run_from_the_archive(alone, tmp_path):
+    """evaluate, predict --image, show, trace, gradcheck, weights, plot."""
+    out = str(tmp_path)
+    model = os.path.join(out, "model.json")
+    log = os.path.join(out, "log.jsonl")
+    small = os.path.join(out, "small.json")
+    image = os.path.join(out, "seven.png")
+    with zipfile.ZipFile(os.path.join(alone, "purenn.pyz")) as archive:
+        with open(image, "wb") as stream:
+            stream.write(archive.read("purenn/data/examples/seven.png"))
+    commands = [
+        ["train", "--epochs", "1", "--train-limit", "200", "--test-limit",
+         "100", "--save", model, "--log", log],
+        ["evaluate", model, "--test-limit", "100"],
+        ["predict", model, "--image", image],
+        ["show", "--index", "0"],
+        ["example", "--network", "demo", "--save", small],
+        ["trace", small, "--input", "0.5,0.25", "--target", "1,0"],
+        ["gradcheck", small],
+        ["weights", model, "--out", os.path.join(out, "w.png")],
+        ["plot", log, "--out", os.path.join(out, "plot.svg")],
+    ]
+    for command in commands:
+        result = run(alone, *command)
+        assert result.returncode == 0, (command, result.stderr)
+        assert result.stdout, command
+    assert "predicted class" in run(alone, "predict", model, "--image",
+                                    image).stdout
+    assert sorted(os.listdir(alone)) == ["purenn.pyz"]
+
+
+def test_resources_read_through_an_archive(tmp_path):
+    """purenn.resources: a path through a zip is the member it names."""
+    import gzip
+    from purenn import resources
+    archive = str(tmp_path / "a.pyz")
+    payload = gzip.compress(bytes(range(256)) * 40)
+    with open(archive, "wb") as stream:
+        stream.write(b"#!/usr/bin/env python3\n")  # as zipapp writes
+        with zipfile.ZipFile(stream, "w") as zipped:
+            zipped.writestr("pkg/data/x.gz", payload, zipfile.ZIP_STORED)
+            zipped.writestr("pkg/data/y.json", b'{"a": 1}' * 100,
+                            zipfile.ZIP_DEFLATED)
+    inside = os.path.join(archive, "pkg", "data")
+    assert resources.split_archive(os.path.join(inside, "x.gz")) == (
+        os.path.abspath(archive), "pkg/data/x.gz")
+    assert resources.isdir(inside) and not resources.isfile(inside)
+    assert resources.isfile(os.path.join(inside, "x.gz"))
+    assert not resources.exists(os.path.join(inside, "z"))
+    assert resources.listdir(inside) == ["x.gz", "y.json"]
+    assert resources.listdir(os.path.join(archive, "pkg")) == ["data"]
+    for name, expected in (("x.gz", payload), ("y.json", b'{"a": 1}' * 100)):
+        with resources.open_binary(os.path.join(inside, name)) as stream:
+            assert resources.stream_size(stream) == len(expected)
+            assert stream.read(2) == expected[:2]
+            stream.seek(0)  # readers sniff the gzip magic, then start over
+            assert stream.read() == expected
+            assert stream.read(10) == b""
+    with resources.open_binary(os.path.join(inside, "x.gz")) as raw:
+        with gzip.GzipFile(fileobj=raw) as unzipped:
+            assert unzipped.read() == bytes(range(256)) * 40
+    with pytest.raises(FileNotFoundError) as caught:
+        resources.open_binary(os.path.join(inside, "missing.gz"))
+    assert caught.value.filename == os.path.join(inside, "missing.gz")
+    with pytest.raises(FileNotFoundError):
+        resources.listdir(os.path.join(inside, "nothing"))
+    # A path on disk is itself, as given.
+    assert resources.split_archive("no/such/file") == (None, "no/such/file")
+
+
+def test_pack_writes_the_same_bytes_from_a_checkout_and_from_the_pyz(
+        alone, tmp_path, capsys):
+    """purenn pack: the checkout and the archive itself write one file."""
+    from purenn.cli import main
+    first = str(tmp_path / "first.pyz")
+    assert main(["pack", "--out", first]) == 0
+    printed = capsys.readouterr().out
+    with open(first, "rb") as stream:
+        digest = hashlib.sha256(stream.read()).hexdigest()
+    assert "sha256 {}  first.pyz".format(digest) in printed
+    with open(os.path.join(alone, "purenn.pyz"), "rb") as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == digest
+    again = str(tmp_path / "again.pyz")
+    result = run(alone, "pack", "--out", again)
+    assert result.returncode == 0, result.stderr
+    with open(again, "rb") as stream:
+        assert hashlib.sha256(stream.read()).hexdigest() == digest
+    assert main(["pack", "--out", str(tmp_path / "no" / "x.pyz")]) == 2

@@ -19,8 +19,7 @@ import platform
 
 from purenn.io.mnist import Dataset
 from purenn.matrix import ShapeError
-from purenn.arguments import label_of
-from purenn.network import target_column
+from purenn.arguments import label_of, target_column
 
 __all__ = ["Reader"]
 

@@ -11,12 +11,12 @@ import hashlib
 import os
 import random
 import signal
+import traceback
 
 import pytest
 
 from purenn import Network, ShapeError, engines
 from purenn.engines import codegen as _codegen, driver
-from purenn.io import mnist
 from support import assert_same_network, random_examples
 
 FAST = ["codegen", "loops"]
@@ -33,10 +33,13 @@ def twins(layers, seed, **kwargs):
 
 
 def train_both(engine, layers, data, epochs, batch, eta, test_data=None,
-               seed=7, **kwargs):
+               seed=7, ran=None, **kwargs):
+    """Train twins by ``engine`` and by the reference; assert the same bits
+    and that ``ran`` (by default ``engine`` itself) is the engine that ran."""
     fast_net, reference = twins(layers, seed, **kwargs)
     got = engines.sgd(fast_net, data, epochs, batch, eta,
                       test_data=test_data, engine=engine)
+    assert fast_net.last_engine == (ran or engine)
     expected = reference.sgd(data, epochs, batch, eta, test_data=test_data)
     assert got == expected
     assert_same_network(fast_net, reference)
@@ -200,7 +203,7 @@ def test_non_float_parameters_train_with_the_reference(engine):
     net = Network([2, 1, 1], w=w, b=b)
     assert engines.choose(net, engine) == "reference"
     data = [([1, 0], [1]), ([0, 1], [0])]
-    train_both(engine, [2, 1, 1], data, 2, 1, 1, w=w, b=b)
+    train_both(engine, [2, 1, 1], data, 2, 1, 1, w=w, b=b, ran="reference")
 
 
 def test_overflowing_parameters_fall_back_and_match_nan_for_nan(
@@ -226,6 +229,7 @@ def test_overflowing_parameters_fall_back_and_match_nan_for_nan(
     assert rewound == [0]
     assert got == expected
     assert_same_network(fast_net, reference)
+    assert fast_net.last_engine == "reference"   # the last epochs' engine
     assert engines.choose(fast_net, engine) == "reference"
     # epoch 0 twice (fast, then reference), then epochs 1 and 2
     assert len(progress) == 4 * 3
@@ -265,7 +269,7 @@ def test_interrupt_leaves_the_last_finished_mini_batch(engine):
             calls.append((done, total))
             if len(calls) == 9:  # epoch 1, after its 4th mini-batch of 7
                 raise KeyboardInterrupt
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt, match="^$"):
             sgd_with(name, net, data, 5, 7, 3.0, on_progress=on_progress)
         states[name] = (calls, net.to_json())
     assert states[engine] == states["reference"]
@@ -284,7 +288,7 @@ def test_an_engine_trains_again_after_an_interrupt(engine):
         if done == 8:
             raise KeyboardInterrupt
     for trained in (net, reference):
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt, match="^$"):
             sgd_with(engine if trained is net else "reference", trained,
                      data, 2, 4, 1.0, on_progress=stop)
         sgd_with(engine if trained is net else "reference", trained, data,
@@ -345,19 +349,17 @@ def test_auto_picks_loops_on_pypy_and_codegen_elsewhere(monkeypatch):
 
 # -- real MNIST --------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def digits():
-    return mnist.load(train_limit=300, test_limit=100)
-
+# (the digits fixture, 300 training and 101 test images, is conftest.py's)
 
 def test_mnist_dataset_trains_to_the_same_bits(engine, digits):
-    training, test = digits
+    training, test = digits[0], digits[1][:100]
     net, history = train_both(engine, [784, 30, 10], training, 1, 10, 3.0,
                               test_data=test, seed=12)
     # The same run from a list of (x, y) pairs (the generic reader).
     listed = Network([784, 30, 10], seed=12)
     assert engines.sgd(listed, list(training), 1, 10, 3.0,
                        test_data=list(test), engine=engine) == history
+    assert listed.last_engine == engine
     assert listed.to_json() == net.to_json()
     # Regression value pinned on 2026-12-03 with the portable initial
     # weights and correctly rounded exp of issue 17 (fast and reference paths
@@ -368,12 +370,13 @@ def test_mnist_dataset_trains_to_the_same_bits(engine, digits):
 
 
 def test_mnist_predictions_are_predict(engine, digits):
-    _, test = digits
+    test = digits[1][:100]
     net = Network([784, 16, 10], seed=3)
     assert engines.predictions(net, test, engine=engine) == [
         net.predict(x) for x, _ in test]
     assert engines.evaluate(net, test, engine=engine) == net.evaluate(
         list(test))
+    assert net.last_engine == engine
 
 
 # -- the generator -------------------------------------------------------------
@@ -383,6 +386,19 @@ def test_generated_code_is_cached_and_compiles_for_every_shape():
         space = _codegen.build(layers)
         assert callable(space["train_batch"]) and callable(space["predict"])
     assert _codegen.kernel([3, 4, 2]) is _codegen.kernel((3, 4, 2))
+
+
+def test_tracebacks_show_the_generated_lines():
+    space = _codegen.build([2, 1])
+    params = ([(0.5,), (0.25,)], (0.0,))
+    # (CPython: "can't multiply sequence ..."; PyPy: "... 'float' and 'str'")
+    with pytest.raises(TypeError, match="multiply sequence|'str'") as caught:
+        space["predict"]([([0, 1], [1.0, "2"])], params)
+    bottom = traceback.extract_tb(caught.value.__traceback__)[-1]
+    assert bottom.filename == _codegen.filename([2, 1]) == \
+        "<purenn.engines.codegen [2, 1]>"
+    # the line itself, read back through linecache, as a traceback prints it
+    assert bottom.line and bottom.line in _codegen.source([2, 1])
 
 
 def test_generated_code_groups_inputs_and_keeps_hot_names_first():
@@ -407,7 +423,8 @@ def test_shapes_too_large_to_unroll_use_the_reference(engine, monkeypatch):
     assert engines.choose(net, engine) == (
         "reference" if engine == "codegen" else engine)
     data = [([1.0, 0.0, 1.0], 1), ([0.0, 1.0, 0.0], 2)]
-    train_both(engine, [3, 2, 3], data, 2, 1, 1.0)
+    train_both(engine, [3, 2, 3], data, 2, 1, 1.0,
+               ran="reference" if engine == "codegen" else engine)
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"),
@@ -431,7 +448,7 @@ def _ctrl_c_during_an_in_place_update():
         for _ in range(1000):    # bytecodes, where Python runs handlers
             pass
         finished = True
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt, match="^$"):
             held.end()
     assert finished
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -47,20 +47,22 @@ def test_elementwise_operations():
 def test_ragged_and_empty_matrices_are_refused():
     with pytest.raises(ShapeError, match="row 1 has 1 columns, row 0 has 2"):
         shape([[1, 2], [3]])
-    with pytest.raises(ShapeError):
+    with pytest.raises(ShapeError, match=r"at least one row, got \[\]"):
         shape([])
-    with pytest.raises(ShapeError):
+    with pytest.raises(ShapeError, match=r"at least one column, got \[\]"):
         shape([[]])
-    with pytest.raises(ShapeError):
+    with pytest.raises(ShapeError,
+                       match="column: expected at least one value"):
         column([])
 
 
 def test_wrong_types_raise_type_error():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError,
+                       match=r"expected a matrix \(a list of rows\), got int"):
         shape(3)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"got a list of int"):
         shape([1, 2])
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="scale: expected a number, got str"):
         scale("2", [[1]])
 
 

@@ -14,16 +14,13 @@ import pytest
 
 from purenn import Network, ShapeError, engines
 from purenn.engines import parallel, split
-from purenn.io import mnist
 from support import assert_same_bits, random_examples
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(),
                                 reason="no fork start method here")
 
 
-@pytest.fixture(scope="module")
-def digits():
-    return mnist.load(train_limit=300, test_limit=101)
+# (the digits fixture, 300 training and 101 test images, is conftest.py's)
 
 
 def no_workers_left():
@@ -63,6 +60,7 @@ def test_mnist_predictions_are_the_same_with_several_jobs(digits, jobs):
     assert engines.predictions(net, test, jobs=jobs) == expected
     assert engines.predictions(net, list(test), jobs=jobs) == expected
     assert engines.evaluate(net, test, jobs=jobs) == net.evaluate(test)
+    assert net.last_engine == engines.default_engine()
     assert no_workers_left()
 
 
@@ -116,7 +114,7 @@ def test_keyboard_interrupt_terminates_the_workers():
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.3)
         started = time.monotonic()
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt, match="^$"):
             parallel.map_chunks(slow, 4, 2)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -138,6 +136,7 @@ def test_training_with_several_jobs_gives_the_same_bits(digits):
     got = engines.sgd(two, training, 2, 10, 3.0, test_data=test, jobs=2,
                       engine="codegen")
     assert got == expected
+    assert one.last_engine == two.last_engine == "codegen"
     assert [h["total"] for h in got] == [101, 101]
     assert_same_bits(two.w[1:], one.w[1:])
     assert_same_bits(two.b[1:], one.b[1:])
@@ -158,6 +157,7 @@ def train_split(layers, data, epochs, batch, eta, jobs, test_data=None,
                       test_data=test_data, jobs=jobs, engine="codegen")
     expected = reference.sgd(data, epochs, batch, eta, test_data=test_data)
     assert got == expected
+    assert split_net.last_engine == "codegen"
     assert_same_bits(split_net.w[1:], reference.w[1:])
     assert_same_bits(split_net.b[1:], reference.b[1:])
     assert no_workers_left()
@@ -233,7 +233,7 @@ def test_split_training_interrupted_leaves_the_last_finished_mini_batch():
 
         def on_epoch(result, net=net, epochs=epochs):
             epochs.append((result, net.to_json()))
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt, match="^$"):
             engines.sgd(net, data, 5, 7, 3.0, on_progress=on_progress,
                         on_epoch=on_epoch, jobs=jobs, engine="codegen")
         states[jobs] = (calls, epochs, net.to_json())

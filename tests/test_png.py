@@ -101,7 +101,8 @@ def test_writer_rejects_bad_pictures(rows, mode, error, message):
 
 def test_write_png_leaves_no_file_on_error(tmp_path):
     path = tmp_path / "bad.png"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"pixel \(0, 0\): expected an int "
+                                         r"0\.\.255, got 300"):
         write_png(str(path), [[300]])
     assert list(tmp_path.iterdir()) == []
 

@@ -236,10 +236,10 @@ def test_resources_read_through_an_archive(tmp_path):
     with resources.open_binary(os.path.join(inside, "x.gz")) as raw:
         with gzip.GzipFile(fileobj=raw) as unzipped:
             assert unzipped.read() == bytes(range(256)) * 40
-    with pytest.raises(FileNotFoundError) as caught:
+    with pytest.raises(FileNotFoundError, match="missing.gz") as caught:
         resources.open_binary(os.path.join(inside, "missing.gz"))
     assert caught.value.filename == os.path.join(inside, "missing.gz")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="nothing"):
         resources.listdir(os.path.join(inside, "nothing"))
     # A path on disk is itself, as given.
     assert resources.split_archive("no/such/file") == (None, "no/such/file")

@@ -181,7 +181,8 @@ def test_step_changes_only_the_session_and_reset_forgets_it(server):
         record["layers"][0]["dc_db"][0][0])
     assert post(server, "/api/reset", {"session": session}) == {
         "session": None}
-    with pytest.raises(urllib.error.HTTPError) as caught:
+    with pytest.raises(urllib.error.HTTPError,
+                       match="HTTP Error 404") as caught:
         post(server, "/api/predict", {"x": x, "session": session})
     assert caught.value.code == 404
 
@@ -205,7 +206,7 @@ def test_sessions_are_capped(server):
     made = [post(server, "/api/zero", {"layer": 1, "neuron": 0})["session"]
             for _ in range(4)]
     # max_sessions is 3 in this fixture: the oldest idle one is gone.
-    with pytest.raises(urllib.error.HTTPError):
+    with pytest.raises(urllib.error.HTTPError, match="HTTP Error 404"):
         post(server, "/api/predict", {"pixels": [0] * 784,
                                       "session": made[0]})
     post(server, "/api/predict", {"pixels": [0] * 784, "session": made[-1]})

@@ -93,7 +93,7 @@ def test_when_full_the_oldest_idle_goes_never_an_active_one():
     # A session in a request is never dropped, however long it takes.
     clock.now += 3600
     held = [store.use(name) for name in (names[0], names[2], names[3])]
-    with pytest.raises(sessions.StoreFull):
+    with pytest.raises(sessions.StoreFull, match="all 3 sessions are in use"):
         store.create()
     for h in held:
         h.__exit__(None, None, None)
@@ -225,7 +225,8 @@ def test_an_expired_session_says_so_in_one_line():
     room.sessions.clock = clock
     name = room.zero({"layer": 1, "neuron": 0})["session"]
     clock.now += 61
-    with pytest.raises(api.ApiError) as caught:
+    with pytest.raises(api.ApiError,
+                       match="expired after 1 min idle") as caught:
         room.predict({"x": _x(5), "session": name})
     assert caught.value.status == 404
     message = str(caught.value)

@@ -128,7 +128,8 @@ def test_json_parses_and_floats_equal_the_network_bit_for_bit():
 def test_json_refuses_non_finite_values():
     record = demo_record()
     record["original_cost"] = float("inf")
-    with pytest.raises(ValueError):
+    # (json.dumps(allow_nan=False)'s own message)
+    with pytest.raises(ValueError, match="Out of range float values"):
         render_json(record)
 
 

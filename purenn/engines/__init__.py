@@ -59,7 +59,7 @@ import platform
 
 from purenn.engines import codegen, driver, loops, reference, split
 from purenn.engines.reader import Reader
-from purenn.network import _label, check_jobs, check_sgd_arguments
+from purenn.arguments import check_jobs, check_sgd_arguments, label_of
 
 __all__ = ["ENGINES", "sgd", "predictions", "evaluate", "choose",
            "default_engine"]
@@ -111,14 +111,21 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     evaluates ``test_data`` in that many processes and, with ``codegen``,
     splits the first layer's rows (hidden units) between them.  ``engine``
     is one of ``ENGINES`` (see ``choose``).
+
+    ``net.last_engine`` says which engine ran: ``"codegen"``, ``"loops"``
+    or ``"reference"`` (the one ``choose`` gave, or the reference after a
+    non-finite fallback, which runs the last epochs).  Tests assert it, so
+    a fast engine that silently gives way fails them.
     """
     check_sgd_arguments(epochs, mini_batch_size, jobs)
     chosen = choose(net, engine)
     # eta / 1 is the largest rate any mini-batch can have.
     if chosen == "reference" or driver.rate_of(eta, 1) is None:
+        net.last_engine = "reference"
         return reference.sgd(net, training_data, epochs, mini_batch_size,
                              eta, test_data=test_data, on_epoch=on_epoch,
                              on_progress=on_progress, jobs=jobs)
+    net.last_engine = chosen
     if chosen == "codegen" and split.can_split(net, jobs):
         return split.sgd(net, training_data, epochs, mini_batch_size, eta,
                          test_data, on_epoch, on_progress, jobs)
@@ -132,10 +139,12 @@ def predictions(net, data, jobs=1, engine="auto"):
 
     ``jobs`` > 1 predicts ``jobs`` contiguous chunks of ``data`` in as many
     worker processes (``purenn.engines.parallel``) and returns the same
-    list, in the same order, as one process.
+    list, in the same order, as one process.  ``net.last_engine`` says
+    which engine ran (see ``sgd``).
     """
     check_jobs(jobs)
     chosen = choose(net, engine)
+    net.last_engine = chosen
     if chosen == "reference":
         return reference.predictions(net, data, jobs)
     kernel = _KERNELS[chosen](net.layers)
@@ -148,4 +157,4 @@ def evaluate(net, test_data, jobs=1, engine="auto"):
     """Return how many ``(x, y)`` have largest output == label, fast."""
     predicted = predictions(net, test_data, jobs=jobs, engine=engine)
     return len([1 for guess, (_, y) in zip(predicted, test_data)
-                if guess == _label(y)])
+                if guess == label_of(y)])

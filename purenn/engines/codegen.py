@@ -28,6 +28,10 @@ before (in round-to-nearest, a - b is -0.0 only for a = -0.0, b = +0.0),
 so when no first-layer weight is -0.0 at the start of training none ever
 is, and the lean update is used; otherwise the exact one.
 
+To read the code for a shape, print it: ``print(source([784, 30, 10]))``
+(about 1,300 lines); ``build`` registers it in ``linecache``, so a
+traceback from it shows its lines, under ``filename(layers)``.
+
 ``Kernel`` is the engine's face for ``purenn.engines.driver``; the
 several-process split (``purenn.engines.split``) uses ``first_layer``,
 ``train_rest`` and ``update_first`` of the same source.
@@ -42,12 +46,14 @@ True
 """
 import collections
 import itertools
+import linecache
 import math
 
 from purenn.engines.driver import cached, has_negative_zero
 from purenn.exact import exp as exact_exp
 
-__all__ = ["source", "build", "kernel", "Kernel", "supports", "MAX_TERMS"]
+__all__ = ["source", "filename", "build", "kernel", "Kernel", "supports",
+           "MAX_TERMS"]
 
 # Beyond this many unrolled multiply-adds in the layers after the first the
 # generated code gets too large to compile quickly; purenn.engines then falls
@@ -513,15 +519,32 @@ def source(layers):
     return code.text()
 
 
+def filename(layers):
+    """Return the name tracebacks give the generated code of ``layers``.
+
+    >>> filename([2, 1])
+    '<purenn.engines.codegen [2, 1]>'
+    """
+    return "<purenn.engines.codegen {}>".format(list(layers))
+
+
 def build(layers):
-    """Compile ``source(layers)`` and return its namespace (a dict)."""
+    """Compile ``source(layers)`` and return its namespace (a dict).
+
+    The source is registered in ``linecache`` under ``filename(layers)``,
+    so tracebacks (and debuggers) show the generated lines; ``source``
+    prints them whole.
+    """
+    text = source(layers)
+    name = filename(layers)
+    # mtime None: linecache.checkcache keeps the entry (there is no file).
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)
     namespace = {"exp": exact_exp,
                  "defaultdict": collections.defaultdict,
                  # consume(iterator) runs it to the end, in C
                  "consume": collections.deque(maxlen=0).extend,
                  "repeat": itertools.repeat}
-    exec(compile(source(layers), "<purenn.engines.codegen {}>".format(
-        list(layers)), "exec"), namespace)
+    exec(compile(text, name, "exec"), namespace)
     return namespace
 
 

@@ -26,6 +26,7 @@ KeyboardInterrupt must not find half a mini-batch's update.  A kernel that
 changes ``params`` in place does it between ``held.begin()`` and
 ``held.end()`` (``deferred``).
 """
+import collections
 import contextlib
 import fractions
 import gc
@@ -40,7 +41,7 @@ _PYPY = platform.python_implementation() == "PyPy"
 
 __all__ = ["train", "predict", "rate_of", "cached", "all_floats",
            "gc_paused", "sigint_held", "finish_epoch", "reference_epochs",
-           "has_negative_zero"]
+           "has_negative_zero", "Run"]
 
 
 @contextlib.contextmanager
@@ -194,6 +195,14 @@ def predict(kernel, reader, params, jobs=1):
     return map_chunks(work, len(reader.data), jobs)
 
 
+class Run(collections.namedtuple(
+        "Run", "training_data epochs mini_batch_size eta test_data on_epoch "
+               "on_progress")):
+    """The arguments of one ``sgd`` call, as they travel between the epoch
+    loops of the engines (``train``, ``split.sgd``) and ``finish_epoch``."""
+    __slots__ = ()
+
+
 def finish_epoch(kernel, net, epoch, params, start_params, shuffle_state,
                  test_reader, jobs, history, run):
     """End epoch ``epoch`` of a fast run; return False if it was redone.
@@ -202,15 +211,14 @@ def finish_epoch(kernel, net, epoch, params, start_params, shuffle_state,
     parameters and the random state of the epoch's start come back and
     this epoch and the rest train by the reference (purenn.engines).
     Otherwise evaluate (with test data), record the result, call on_epoch.
-    ``run`` is ``(training_data, epochs, mini_batch_size, eta, test_data,
-    on_epoch, on_progress)``.
+    ``run`` is the call's ``Run``.
     """
     if not kernel.finite(params):
         kernel.store(net, start_params)
         net.set_shuffle_state(shuffle_state)
         reference_epochs(net, epoch, run, history)
         return False
-    on_epoch = run[5]
+    on_epoch = run.on_epoch
     result = {"epoch": epoch, "correct": None, "total": None}
     if test_reader is not None:
         labels = test_reader.labels()
@@ -225,10 +233,11 @@ def finish_epoch(kernel, net, epoch, params, start_params, shuffle_state,
 
 
 def reference_epochs(net, first, run, history):
-    """Train epochs ``first``.. of ``run`` (see finish_epoch) by the
-    reference, adding to ``history``."""
-    training_data, epochs, mini_batch_size, eta, test_data, on_epoch, \
-        on_progress = run
+    """Train epochs ``first``.. of ``run`` (a ``Run``) by the reference,
+    adding to ``history``."""
+    on_epoch = run.on_epoch
+
+    net.last_engine = "reference"   # what ran last (see purenn.engines.sgd)
 
     def shifted(result):
         result["epoch"] += first
@@ -236,8 +245,9 @@ def reference_epochs(net, first, run, history):
         if on_epoch is not None:
             on_epoch(result)
 
-    net.sgd(training_data, epochs - first, mini_batch_size, eta,
-            test_data=test_data, on_epoch=shifted, on_progress=on_progress)
+    net.sgd(run.training_data, run.epochs - first, run.mini_batch_size,
+            run.eta, test_data=run.test_data, on_epoch=shifted,
+            on_progress=run.on_progress)
     return history
 
 
@@ -263,8 +273,8 @@ def train(kernel, net, training_data, epochs, mini_batch_size, eta,
     ``test_data`` in that many processes.
     """
     reader, test_reader = readers(net, training_data, test_data)
-    run = (training_data, epochs, mini_batch_size, eta, test_data, on_epoch,
-           on_progress)
+    run = Run(training_data, epochs, mini_batch_size, eta, test_data,
+              on_epoch, on_progress)
     n = len(training_data)
     history = []
     copysign = math.copysign

@@ -31,7 +31,7 @@ import math
 
 from purenn.engines.driver import cached
 from purenn.exact import exp as exact_exp
-from purenn.network import argmax
+from purenn.arguments import argmax
 
 __all__ = ["kernel", "Kernel"]
 

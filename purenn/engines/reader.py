@@ -19,7 +19,7 @@ import platform
 
 from purenn.io.mnist import Dataset
 from purenn.matrix import ShapeError
-from purenn.network import target_column, _label
+from purenn.arguments import label_of, target_column
 
 __all__ = ["Reader"]
 
@@ -127,4 +127,4 @@ class Reader:
     def labels(self):
         if self.dataset:
             return list(self.data.labels)
-        return [_label(y) for _, y in self.data]
+        return [label_of(y) for _, y in self.data]

@@ -29,13 +29,31 @@ import sys
 
 from purenn.engines.codegen import kernel as codegen_kernel
 from purenn.engines.parallel import can_fork, chunks
-from purenn.engines.driver import (finish_epoch, gc_paused,
+from purenn.engines.driver import (Run, finish_epoch, gc_paused,
                                    has_negative_zero, rate_of, readers,
                                    sigint_held)
 
-__all__ = ["can_split", "sgd", "row_bounds", "ReadAhead"]
+__all__ = ["can_split", "sgd", "row_bounds", "ReadAhead", "RowMessage",
+           "Pending"]
 
-_split_state = None
+
+class RowMessage(collections.namedtuple(
+        "RowMessage", "deltas rate skip lean indexes send_rows next_indexes")):
+    """What this process sends each worker, once per mini-batch.
+
+    ``deltas`` (the worker's rows' deltas of each example of the previous
+    mini-batch, or None), ``rate``, ``skip`` and ``lean`` update its rows as
+    ``train_batch`` would; then it replies with the a1 of the examples at
+    ``indexes`` or, with ``indexes`` None and ``send_rows``, with its rows,
+    and reads the examples at ``next_indexes`` (or None) ahead.
+    """
+    __slots__ = ()
+
+
+class Pending(collections.namedtuple("Pending", "inputs deltas rate skip")):
+    """A mini-batch whose first-layer update is not yet applied to the rows:
+    its ``(idx, vals)`` inputs, every row's deltas, its rate and skip."""
+    __slots__ = ()
 
 
 def can_split(net, jobs):
@@ -101,17 +119,17 @@ def _update_own(space, own, inputs, deltas, rate, skip, lean):
     return w, tuple(bias - rate * total for bias, total in zip(b, sums))
 
 
-def _row_worker(conn, lo, hi):
-    """Own rows lo..hi-1: answer each message until None arrives.
+def _row_worker(conn, lo, hi, reader, params):
+    """Own rows lo..hi-1 of ``params``: answer each message until None.
 
-    A message is ``(deltas, rate, skip, lean, indexes, send_rows,
-    next_indexes)``: update the rows with the previous mini-batch's deltas
-    (if any), then send either the a1 of the examples at ``indexes`` or the
-    rows.  After replying, while the parent runs the later layers, read the
-    examples at ``next_indexes`` (the next mini-batch's, if known) ahead.
+    A message is a ``RowMessage``: update the rows with the previous
+    mini-batch's deltas (if any), then send either the a1 of the examples
+    at ``indexes`` or the rows.  After replying, while the parent runs the
+    later layers, read the examples at ``next_indexes`` (the next
+    mini-batch's, if known) ahead.  ``reader`` and ``params`` come with the
+    fork (the "fork" start method pickles no argument).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    reader, params = _split_state
     own = _rows_of(params, lo, hi)
     space = _space([reader.size, hi - lo])
     inputs = None
@@ -120,19 +138,18 @@ def _row_worker(conn, lo, hi):
         message = conn.recv()
         if message is None:
             return
-        deltas, rate, skip, lean, indexes, send_rows, next_indexes = message
         try:
-            if deltas is not None:
-                own = _update_own(space, own, inputs, deltas, rate, skip,
-                                  lean)
-            if indexes is not None:
-                inputs = ahead.take(indexes)
+            if message.deltas is not None:
+                own = _update_own(space, own, inputs, message.deltas,
+                                  message.rate, message.skip, message.lean)
+            if message.indexes is not None:
+                inputs = ahead.take(message.indexes)
                 conn.send(space["first_layer"](inputs, own))
-            elif send_rows:
+            elif message.send_rows:
                 conn.send(own)
         except Exception as error:  # sent back and raised by the parent
             conn.send(error)
-        ahead.read(next_indexes)
+        ahead.read(message.next_indexes)
 
 
 class ReadAhead:
@@ -176,8 +193,8 @@ def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
     processes (``purenn.engines.parallel``).
     """
     reader, test_reader = readers(net, training_data, test_data)
-    run = (training_data, epochs, mini_batch_size, eta, test_data, on_epoch,
-           on_progress)
+    run = Run(training_data, epochs, mini_batch_size, eta, test_data,
+              on_epoch, on_progress)
     with gc_paused():
         return _split_epochs(net, run, reader, test_reader, jobs)
 
@@ -186,14 +203,74 @@ def _space(layers):
     return codegen_kernel(layers).space
 
 
+class _Rows:
+    """This process's side of the split: its own rows, the later layers,
+    the workers' pipes and which of them still owe a reply.
+
+    ``own`` is this process's ``(W1, B1)`` rows ``lo..hi-1`` (the last of
+    ``bounds``), ``rest`` the parameters after the first layer, ``pending``
+    the last mini-batch (a ``Pending``) not yet applied to the rows.
+    """
+
+    def __init__(self, space, params, bounds, lean):
+        self.space = space
+        self.bounds = bounds
+        self.lo, self.hi = bounds[-1]
+        self.lean = lean
+        self.own = _rows_of(params, self.lo, self.hi)
+        self.rest = params[2:]
+        self.pending = None
+        self.conns = []
+        self.owing = []
+
+    def apply_pending(self, send_rows, indexes=None, next_indexes=None):
+        """Send every worker its message and apply ``pending`` here."""
+        pending = self.pending
+        message = RowMessage(None, None, None, self.lean, indexes, send_rows,
+                             next_indexes)
+        if pending is not None:
+            message = message._replace(rate=pending.rate, skip=pending.skip)
+        for conn, (w_lo, w_hi) in zip(self.conns, self.bounds):
+            if pending is not None:
+                message = message._replace(deltas=[
+                    delta[w_lo:w_hi] for delta in pending.deltas])
+            conn.send(message)
+        self.owing = list(self.conns)
+        if pending is not None:
+            self.own = _update_own(
+                self.space, self.own, pending.inputs,
+                [delta[self.lo:self.hi] for delta in pending.deltas],
+                pending.rate, pending.skip, self.lean)
+            self.pending = None
+
+    def receive_all(self):
+        """Receive every worker's reply; raise the first error among them."""
+        parts = []
+        for conn in self.conns:
+            parts.append(conn.recv())
+            self.owing.remove(conn)
+        for part in parts:
+            if isinstance(part, BaseException):
+                raise part
+        return parts
+
+    def gather(self):
+        """Return all parameters, every row updated."""
+        for conn in list(self.owing):
+            conn.recv()
+            self.owing.remove(conn)
+        self.apply_pending(True)
+        parts = self.receive_all()
+        w1, b1 = _join_rows(parts + [self.own])
+        return (w1, b1) + tuple(self.rest)
+
+
 def _split_epochs(net, run, reader, test_reader, jobs):
-    global _split_state
-    training_data, epochs, mini_batch_size, eta, _, _, on_progress = run
+    n = len(run.training_data)
+    mini_batch_size = run.mini_batch_size
     kernel = codegen_kernel(net.layers)
-    n = len(training_data)
     history = []
     params = kernel.params_of(net)
-    lean = not has_negative_zero(params[0])
     bounds = row_bounds(net.layers[1], jobs)
     lo, hi = bounds[-1]
     for rows in bounds:
@@ -205,66 +282,21 @@ def _split_epochs(net, run, reader, test_reader, jobs):
             stream.flush()
     context = multiprocessing.get_context("fork")
     workers = []
-    _split_state = (reader, params)
-    # own rows, later layers, the last mini-batch's (inputs, deltas, rate,
-    # skip) not yet applied to the rows, workers owing an a1 reply
-    state = {"own": _rows_of(params, lo, hi), "rest": params[2:],
-             "pending": None, "owing": []}
-
-    def apply_pending(send_rows, indexes=None, next_indexes=None):
-        pending = state["pending"]
-        message = [None, None, None, lean, indexes, send_rows, next_indexes]
-        if pending is not None:
-            inputs, deltas, rate, skip = pending
-            message[1:3] = rate, skip
-        for conn, (w_lo, w_hi) in zip(conns, bounds):
-            if pending is not None:
-                message[0] = [delta[w_lo:w_hi] for delta in deltas]
-            conn.send(tuple(message))
-        state["owing"] = list(conns)
-        if pending is not None:
-            state["own"] = _update_own(
-                space, state["own"], inputs,
-                [delta[lo:hi] for delta in deltas], rate, skip, lean)
-            state["pending"] = None
-
-    def receive_all():
-        """Receive every worker's reply; raise the first error among them."""
-        parts = []
-        for conn in conns:
-            parts.append(conn.recv())
-            state["owing"].remove(conn)
-        for part in parts:
-            if isinstance(part, BaseException):
-                raise part
-        return parts
-
-    def gather():
-        """Return all parameters, every row updated."""
-        for conn in list(state["owing"]):
-            conn.recv()
-            state["owing"].remove(conn)
-        apply_pending(True)
-        parts = receive_all()
-        w1, b1 = _join_rows(parts + [state["own"]])
-        return (w1, b1) + tuple(state["rest"])
-
-    conns = []
+    rows = _Rows(space, params, bounds, not has_negative_zero(params[0]))
+    conns = rows.conns
     ahead = ReadAhead(reader.batch)
     try:
-        try:
-            for w_lo, w_hi in bounds[:-1]:
-                parent_end, child_end = context.Pipe()
-                process = context.Process(target=_row_worker,
-                                          args=(child_end, w_lo, w_hi))
-                process.daemon = True
-                process.start()
-                child_end.close()
-                workers.append(process)
-                conns.append(parent_end)
-        finally:
-            _split_state = None
-        for epoch in range(epochs):
+        for w_lo, w_hi in bounds[:-1]:
+            parent_end, child_end = context.Pipe()
+            process = context.Process(
+                target=_row_worker,
+                args=(child_end, w_lo, w_hi, reader, params))
+            process.daemon = True
+            process.start()
+            child_end.close()
+            workers.append(process)
+            conns.append(parent_end)
+        for epoch in range(run.epochs):
             shuffle_state = net.shuffle_state()
             start_params = params
             order = net.epoch_order(n)
@@ -274,32 +306,32 @@ def _split_epochs(net, run, reader, test_reader, jobs):
                     following = start + mini_batch_size
                     next_indexes = order[following:following
                                          + mini_batch_size] or None
-                    rate = rate_of(eta, len(indexes))
+                    rate = rate_of(run.eta, len(indexes))
                     skip = math.copysign(1.0, rate) > 0
                     # read (and check) the examples before any message
                     batch = ahead.take(indexes)
                     inputs = [(idx, vals) for idx, vals, _ in batch]
                     with sigint_held():
-                        apply_pending(False, indexes, next_indexes)
-                        a_own = space["first_layer"](inputs, state["own"])
+                        rows.apply_pending(False, indexes, next_indexes)
+                        a_own = space["first_layer"](inputs, rows.own)
                         # the worker is usually still busy: read ahead
                         ahead.read(next_indexes)
-                        parts = receive_all()
+                        parts = rows.receive_all()
                         parts.append(a_own)
                         a1 = [_joined(rows) for rows in zip(*parts)]
                         deltas, rest = train_rest(
                             [(a, t) for a, (_, _, t) in zip(a1, batch)],
-                            state["rest"], rate)
-                        state["rest"] = rest
-                        state["pending"] = (inputs, deltas, rate, skip)
-                    if on_progress is not None:
-                        on_progress(min(start + mini_batch_size, n), n)
+                            rows.rest, rate)
+                        rows.rest = rest
+                        rows.pending = Pending(inputs, deltas, rate, skip)
+                    if run.on_progress is not None:
+                        run.on_progress(min(start + mini_batch_size, n), n)
             finally:
                 # Store inside the hold too: a Ctrl-C that arrives while
                 # the rows are gathered is raised as the hold ends, and must
                 # find net.w / net.b already holding those rows.
                 with sigint_held():
-                    params = gather()
+                    params = rows.gather()
                     kernel.store(net, params)
             if not finish_epoch(kernel, net, epoch, params, start_params,
                                 shuffle_state, test_reader, jobs, history,

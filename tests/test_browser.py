@@ -497,3 +497,39 @@ def test_a_small_served_model_is_walked_through(browser):
     assert first == repr(record["layers"][0]["z"][0][0])
     w, a = record["layers"][1]["w"][1][0], record["layers"][0]["a"][0][0]
     assert hover.endswith("= {!r}".format(w * a))
+
+
+def test_a_lost_session_is_said_once_and_forgotten(browser):
+    # The server drops a student's session (idle expiry, a full store or a
+    # restart): the page's next action says so in one line, in the page's
+    # language, and forgets it, so the action after that starts a new copy
+    # instead of failing again.
+    if not os.path.exists(MODEL) or not HAVE_MNIST:
+        pytest.skip("needs the shipped model and MNIST test set")
+    room = api.Classroom(network.load(MODEL), source="model")
+    httpd = serve.make_server(room, "127.0.0.1", 0)
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        for lang, said in (("en", "is gone from the server"),
+                           ("zh", "已不存在")):
+            url = "{}?lang={}&index=0&label=7&step=3".format(httpd.url(),
+                                                             lang)
+            with _page(browser, url) as page:
+                assert len(room.sessions) == 1
+                for name in list(room.sessions._sessions):
+                    room.sessions.drop(name)
+                page.click("step")
+                error = page.wait_for(
+                    "!document.getElementById('error').hidden &&"
+                    " document.getElementById('error').textContent")
+                assert said in error
+                page.click("step")
+                page.wait_for("document.getElementById('error').hidden")
+                assert len(room.sessions) == 1
+            for name in list(room.sessions._sessions):
+                room.sessions.drop(name)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

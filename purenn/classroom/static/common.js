@@ -65,7 +65,11 @@ export function api(path, body, raw) {
   };
   return fetch(path, options).then(function (response) {
     return response.json().then(function (answer) {
-      if (!response.ok) { throw new Error(answer.error || ("HTTP " + response.status)); }
+      if (!response.ok) {
+        const error = new Error(answer.error || ("HTTP " + response.status));
+        error.status = response.status;
+        throw error;
+      }
       return answer;
     });
   });

@@ -13,6 +13,18 @@ import { drawNetwork } from "./diagram.js";
 
 const state = {sizes: null, x: null, session: null, predictSeq: 0, neuron: null, tiles: null, drawing: null};
 
+// An error answer: shown in one line.  A 404 while we hold a session means
+// the server no longer has it (expired, dropped or restarted): forget it, so
+// that the next action starts a new copy instead of failing again.
+function failed(error) {
+  if (error.status === 404 && state.session) {
+    state.session = null;
+    showError(t("session.gone") + " (" + error.message + ")");
+    return;
+  }
+  showError(error.message);
+}
+
 // -- drawing -------------------------------------------------------------------
 
 const draw = $("draw");
@@ -79,7 +91,7 @@ function prepareDrawing() {
   for (let i = 0; i < pixels.length; i++) { pixels[i] = data[4 * i]; }
   return api("/api/prepare", {width: draw.width, height: draw.height, pixels: pixels})
     .then(setInput)
-    .catch(function (error) { showError(error.message); });
+    .catch(failed);
 }
 
 // An MNIST image or an upload is shown on the canvas too (each of the 28x28
@@ -238,7 +250,7 @@ function showNeuron(l, j) {
   const body = {x: state.x, layer: l, neuron: j, session: state.session,
                 label: Number($("label").value), step_size: Number($("step-size").value)};
   return api("/api/neuron", body).then(renderNeuron)
-    .catch(function (error) { showError(error.message); });
+    .catch(failed);
 }
 
 function renderNeuron(n) {
@@ -316,7 +328,7 @@ function zeroNeuron(l, j) {
     $("step-result").textContent = t("neuron.zeroed", {list: answer.zeroed.map(function (p) {
       return "(" + p.join(", ") + ")"; }).join(" ")});
     return loadModel().then(predict);
-  }).catch(function (error) { showError(error.message); });
+  }).catch(failed);
 }
 
 // -- learning step -----------------------------------------------------------------
@@ -344,7 +356,7 @@ function takeStep() {
     box.appendChild(columns);
     showError("");
     return predict();
-  }).catch(function (error) { showError(error.message); });
+  }).catch(failed);
 }
 
 function reset() {
@@ -352,7 +364,7 @@ function reset() {
     state.session = null;
     $("step-result").textContent = t("step.back");
     return loadModel().then(predict);
-  }).catch(function (error) { showError(error.message); });
+  }).catch(failed);
 }
 
 function loadModel() {
@@ -373,7 +385,7 @@ function loadIndex(index) {
     $("label").value = String(answer.label);
     answer.source = t("input.mnist", {index: answer.index, label: answer.label});
     return setInput(answer);
-  }).catch(function (error) { showError(error.message); });
+  }).catch(failed);
 }
 
 function upload(file) {
@@ -383,7 +395,7 @@ function upload(file) {
     paintInput(answer.pixels);
     answer.source = file.name + ": " + answer.source;
     return setInput(answer);
-  }).catch(function (error) { showError(error.message); });
+  }).catch(failed);
 }
 
 // -- start ---------------------------------------------------------------------------

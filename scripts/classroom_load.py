@@ -316,7 +316,14 @@ class Student(threading.Thread):
                 self.x = drawn["x"]
         else:
             self.x, self.label = answer["x"], answer["label"]
-        self.browser.request("predict", "POST", "/api/predict", self._body())
+        self._predict()
+
+    def _predict(self):
+        # As the page does after every new input or change: the outputs and
+        # the network drawn (/api/diagram), sent at once.
+        self.browser.parallel([
+            ("predict", "POST", "/api/predict", self._body()),
+            ("diagram", "POST", "/api/diagram", self._body(lang="en"))])
 
     def neuron(self):
         if self.x is None:
@@ -341,7 +348,7 @@ class Student(threading.Thread):
         body = self._body(label=self.label, step_size=3.0)
         self._stepped(self.browser.request("step", "POST", "/api/step", body),
                       body)
-        self.browser.request("predict", "POST", "/api/predict", self._body())
+        self._predict()
 
     def double_step(self):
         # A double click: the same step twice at once.  Both start from the
@@ -366,8 +373,7 @@ class Student(threading.Thread):
         self.browser.request("model", "GET", "/api/model?session=" +
                              self.session)
         if self.x is not None:
-            self.browser.request("predict", "POST", "/api/predict",
-                                 self._body())
+            self._predict()
 
 
 def lost_updates(students, model, port, stats):

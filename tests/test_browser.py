@@ -533,3 +533,24 @@ def test_a_lost_session_is_said_once_and_forgotten(browser):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_drawings_notes_in_chinese(browser, site):
+    # The server's notes on preparing a drawing reach a Chinese page in
+    # Chinese (static/i18n.js localNote), with the same numbers as English.
+    httpd, _ = site
+    url = "{}?strokes=30,25,80,25;80,25,45,95".format(httpd.url())
+    notes = {}
+    for lang in ("en", "zh"):
+        dom = _dom(browser, url + "&lang=" + lang)
+        box = re.search(r'<ul id="notes"[^>]*>(.*?)</ul>', dom, re.S)
+        assert box is not None
+        notes[lang] = [html.unescape(n) for n in
+                       re.findall(r"<li>([^<]*)</li>", box.group(1))]
+        notes[lang].append(_text(dom, "source"))
+    assert len(notes["zh"]) == len(notes["en"]) >= 5
+    assert "墨迹" in "".join(notes["zh"])
+    for english, chinese in zip(notes["en"], notes["zh"]):
+        assert chinese != english
+        assert sorted(re.findall(r"[0-9.]+", chinese)) == sorted(
+            re.findall(r"[0-9.]+", english))

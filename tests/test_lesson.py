@@ -125,3 +125,53 @@ def test_cli_lang_zh_changes_words_not_numbers(argv, tmp_path, capsys):
     if argv[0] == "trace" or "demo" in argv:
         for word in ("前馈", "反向传播", "偏差", "原始成本", "更新成本"):
             assert word in chinese, word
+
+
+def _pictures():
+    """Drawings that, between them, make every note prepare_digit writes."""
+    def picture(size, ink):
+        return [[ink(r, c) for c in range(size)] for r in range(size)]
+    bar = picture(40, lambda r, c: 10 <= r < 30 and 18 <= c < 22)
+    return [
+        [[1.0 if v else 0.0 for v in row] for row in bar],   # as MNIST
+        [[0.0 if v else 1.0 for v in row] for row in bar],   # inverted
+        [[0.8 if v else 0.1 for v in row] for row in bar],   # stretched
+        # A heavy corner and a long tail: centring would cut off ink.
+        picture(60, lambda r, c: float((5 <= r < 20 and 5 <= c < 20) or
+                                       (r == c and 5 <= r < 55))),
+    ]
+
+
+def test_every_preparation_note_has_the_pages_chinese():
+    # The page shows the server's notes on a picture (and its "drawing WxH"
+    # line) through static/i18n.js's localNote: in Chinese every one must
+    # match a pattern, and keep the server's numbers exactly as written.
+    import json
+    import os
+    import re
+    import shutil
+    import subprocess
+    from purenn.io import images
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but node is not installed")
+        pytest.skip("node is not installed")
+    notes = ["drawing 112x112"]
+    for rows in _pictures():
+        notes += images.prepare_digit(rows)[1]
+    kinds = set(re.sub(r"[0-9.]+", "#", n) for n in notes)
+    assert len(kinds) == 9, kinds      # every sentence prepare_digit has
+    i18n = os.path.join(os.path.dirname(api.__file__), "static", "i18n.js")
+    script = ("import(process.argv[1]).then(function (m) {"
+              " const notes = JSON.parse(process.argv[2]);"
+              " console.log(JSON.stringify(notes.map(function (n) {"
+              " return m.localNote(n, 'zh'); }))); });")
+    out = subprocess.check_output(
+        [node, "-e", script, i18n, json.dumps(notes)], timeout=60)
+    for english, chinese in zip(notes, json.loads(out.decode("utf-8"))):
+        assert re.search("[a-wyzA-Z]", chinese.replace("MNIST", "")) is None, \
+            (english, chinese)
+        numbers = sorted(re.findall(r"[0-9.]+", english))
+        assert sorted(re.findall(r"[0-9.]+", chinese)) == numbers, \
+            (english, chinese)

@@ -10,6 +10,7 @@
 //   &zero=l,j           then zero the incoming weights of neuron j of layer l
 import { $, api, el, t, lang, params, showError, num, table, values, copyButton } from "./common.js";
 import { drawNetwork } from "./diagram.js";
+import { localNote } from "./i18n.js";
 
 const state = {sizes: null, x: null, session: null, predictSeq: 0, neuron: null, tiles: null, drawing: null};
 
@@ -123,10 +124,10 @@ function replayStrokes(text) {
 function setInput(answer) {
   state.x = answer.x;
   $("input-x").textContent = JSON.stringify(answer.x);
-  $("source").textContent = answer.source || "";
+  $("source").textContent = localNote(answer.source || "", lang);
   const notes = $("notes");
   notes.textContent = "";
-  (answer.notes || []).forEach(function (note) { notes.appendChild(el("li", {}, note)); });
+  (answer.notes || []).forEach(function (note) { notes.appendChild(el("li", {}, localNote(note, lang))); });
   drawSeen(answer.pixels);
   return predict();
 }

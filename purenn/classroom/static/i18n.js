@@ -131,3 +131,38 @@ export const STRINGS = {
     "train.epochcol": "轮次", "train.correct": "正确", "train.accuracy": "准确率"
   }
 };
+
+// The server's sentences about preparing a picture (purenn.io.images'
+// notes, and "drawing WxH"), in the translation's Chinese.  Each pattern
+// keeps the server's numbers (# in a pattern) as they came: they are moved, never changed.
+// tests/test_lesson.py checks that every note the server writes has one.
+const NUMBER = "([0-9.]+)";
+export const NOTES = {
+  zh: [
+    ["dark ink on a light background: inverted", "浅色背景上的深色墨迹：已反转"],
+    ["light ink on a dark background \\(as MNIST\\): kept", "深色背景上的浅色墨迹（与 MNIST 相同）：保持不变"],
+    ["contrast stretched: background # -> 0, strongest ink # -> 1", "对比度拉伸：背景 $1 → 0，最浓的墨迹 $2 → 1"],
+    ["ink threshold # \\(Otsu's method, # levels\\): # of # pixels are ink, the fainter ones are set to 0",
+     "墨迹阈值 $1（大津法，$2 级）：$4 个像素中有 $3 个是墨迹，较淡的像素设为 0"],
+    ["cropped to the ink: #x# at column #, row # of the #x# picture",
+     "裁剪到墨迹：$5x$6 图片中第 $3 列、第 $4 行处的 $1x$2 区域"],
+    ["scaled #x# -> #x# \\(fits #x#, aspect kept, area averaging\\)",
+     "缩放 $1x$2 → $3x$4（放入 $5x$6，保持宽高比，按面积平均）"],
+    ["placed in #x# at column #, row #: centre of mass at \\(#, #\\), the field's centre is \\(#, #\\)",
+     "放入 $1x$2 画面的第 $3 列、第 $4 行：质心在 ($5, $6)，画面中心是 ($7, $8)"],
+    ["shifted only as far as the field allows: centring exactly would cut off ink",
+     "只在画面允许的范围内移动：完全居中会切掉墨迹"],
+    ["drawing #x#", "手绘 $1x$2"]
+  ].map(function (pair) {
+    return [new RegExp("^" + pair[0].split("#").join(NUMBER) + "$"), pair[1]];
+  })
+};
+
+// ``text`` in ``language`` when it is one of the server's notes, else as is.
+export function localNote(text, language) {
+  const patterns = NOTES[language] || [];
+  for (let i = 0; i < patterns.length; i++) {
+    if (patterns[i][0].test(text)) { return text.replace(patterns[i][0], patterns[i][1]); }
+  }
+  return text;
+}

@@ -162,6 +162,9 @@ def test_every_preparation_note_has_the_pages_chinese():
         notes += images.prepare_digit(rows)[1]
     kinds = set(re.sub(r"[0-9.]+", "#", n) for n in notes)
     assert len(kinds) == 9, kinds      # every sentence prepare_digit has
+    with pytest.raises(ValueError, match="no digit found") as blank:
+        images.prepare_digit([[0.5] * 28 for _ in range(28)])
+    notes.append(str(blank.value))
     i18n = os.path.join(os.path.dirname(api.__file__), "static", "i18n.js")
     script = ("import(process.argv[1]).then(function (m) {"
               " const notes = JSON.parse(process.argv[2]);"

@@ -20,10 +20,10 @@ const state = {sizes: null, x: null, session: null, predictSeq: 0, neuron: null,
 function failed(error) {
   if (error.status === 404 && state.session) {
     state.session = null;
-    showError(t("session.gone") + " (" + error.message + ")");
+    showError(t("session.gone"));
     return;
   }
-  showError(error.message);
+  showError(localNote(error.message, lang));
 }
 
 // -- drawing -------------------------------------------------------------------

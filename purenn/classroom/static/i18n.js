@@ -152,7 +152,15 @@ export const NOTES = {
      "放入 $1x$2 画面的第 $3 列、第 $4 行：质心在 ($5, $6)，画面中心是 ($7, $8)"],
     ["shifted only as far as the field allows: centring exactly would cut off ink",
      "只在画面允许的范围内移动：完全居中会切掉墨迹"],
-    ["drawing #x#", "手绘 $1x$2"]
+    ["drawing #x#", "手绘 $1x$2"],
+    // The errors a student meets in normal use (a blank drawing, a picture
+    // too large, a busy server); a broken file's message stays as written.
+    ["no digit found: the picture is blank \\(ink # against background #\\)",
+     "没有找到数字：图片是空白的（墨迹 $1，背景 $2）"],
+    ["upload: PNG #x# is too large, at most # pixels", "上传：PNG $1x$2 太大，最多 $3 个像素"],
+    ["upload: PNG #x# at # bits a sample is # bytes to decode, over the limit of #: send a smaller or 8-bit picture",
+     "上传：PNG $1x$2（每个样本 $3 位）解码需要 $4 字节，超过上限 $5：请发送更小的或 8 位的图片"],
+    ["upload: # other uploads are being decoded; try again in a moment", "上传：已有 $1 个上传正在解码，请稍后再试"]
   ].map(function (pair) {
     return [new RegExp("^" + pair[0].split("#").join(NUMBER) + "$"), pair[1]];
   })

@@ -748,7 +748,7 @@ def print_table(stats, out):
     out.write("| endpoint | requests | p50 ms | p99 ms | max ms | errors |\n")
     out.write("|---|---:|---:|---:|---:|---:|\n")
     for endpoint in ("page", "model", "mnist", "prepare", "predict",
-                     "neuron", "step", "zero", "check"):
+                     "diagram", "neuron", "step", "zero", "check"):
         times = stats.times.get(endpoint, [])
         if not times and not stats.errors.get(endpoint):
             continue

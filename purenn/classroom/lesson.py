@@ -215,11 +215,16 @@ def compact_diagram(net, x, lang="en"):
             layers.append(None)
             continue
         a_prev = _column(view.a[l - 1])
+        # Σ w·a of every neuron of the layer in one matrix.dot (row j's sum
+        # is accumulated as dot([w_row], a) would: the same bits, one shape
+        # check instead of one per neuron).
+        totals = (matrix.dot(net.w[l], view.a[l - 1])
+                  if net.layers[l - 1] > _MAX_LISTED else None)
         neurons = []
         for j, w_row in enumerate(net.w[l]):
             b, z, a = net.b[l][j][0], view.z[l][j][0], view.a[l][j][0]
             if len(w_row) > _MAX_LISTED:
-                total = matrix.dot([w_row], view.a[l - 1])[0][0]
+                total = totals[j][0]
                 hover = ("z[{0}][{1}] = Σₖ w[{0}][{1}][k]·a[{2}][k] + "
                          "b[{0}][{1}] = {3} + {4} = {5}\n"
                          "a[{0}][{1}] = σ(z[{0}][{1}]) = σ({5}) = {6}").format(

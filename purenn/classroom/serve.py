@@ -100,7 +100,7 @@ BACKLOG = 1024
 # about 3 ms) has QUICK_WORKERS of its own, so it never queues behind them.
 WORKERS = max(2, os.cpu_count() or 1)
 QUICK_WORKERS = 2
-_SLOW_ROUTES = frozenset(("/api/step", "/api/neuron"))
+_SLOW_ROUTES = frozenset(("/api/step", "/api/neuron", "/api/diagram"))
 # Between two requests on a keep-alive connection.
 KEEP_ALIVE_SECONDS = 5
 # From a request's first byte to its last, head and body together (and

@@ -174,7 +174,33 @@ def listdir(path):
     return sorted(names)
 
 
-class _Member(io.RawIOBase):
+class _Window(io.RawIOBase):
+    """What the two readers of an archive member share: a position in a
+    member of ``size`` bytes, readable and seekable."""
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._position
+
+    def _target(self, offset, whence):
+        # The absolute position io's seek(offset, whence) asks for.
+        if whence == io.SEEK_CUR:
+            offset += self._position
+        elif whence == io.SEEK_END:
+            offset += self.size
+        elif whence != io.SEEK_SET:
+            raise ValueError("invalid whence {!r}".format(whence))
+        if offset < 0:
+            raise ValueError("negative seek position {}".format(offset))
+        return offset
+
+
+class _Member(_Window):
     """A member of a zip archive as a readable, seekable binary stream.
 
     ``ZipExtFile`` cannot seek before Python 3.7; seeking here reopens the
@@ -194,12 +220,6 @@ class _Member(io.RawIOBase):
         self._zip = zipfile.ZipFile(archive)
         self._stream = self._zip.open(info)
 
-    def readable(self):
-        return True
-
-    def seekable(self):
-        return True
-
     def readinto(self, buffer):
         data = self._stream.read(len(buffer))
         buffer[:len(data)] = data
@@ -211,18 +231,8 @@ class _Member(io.RawIOBase):
         self._position += len(data)
         return data
 
-    def tell(self):
-        return self._position
-
     def seek(self, offset, whence=io.SEEK_SET):
-        if whence == io.SEEK_CUR:
-            offset += self._position
-        elif whence == io.SEEK_END:
-            offset += self.size
-        elif whence != io.SEEK_SET:
-            raise ValueError("invalid whence {!r}".format(whence))
-        if offset < 0:
-            raise ValueError("negative seek position {}".format(offset))
+        offset = self._target(offset, whence)
         if offset < self._position:
             self._stream.close()
             self._stream = self._zip.open(self._info)
@@ -242,7 +252,7 @@ class _Member(io.RawIOBase):
         super().close()
 
 
-class _Stored(io.RawIOBase):
+class _Stored(_Window):
     """A stored (uncompressed) member as a window onto the archive file.
 
     The MNIST files are gzip already and stored as they are; reading them
@@ -275,12 +285,6 @@ class _Stored(io.RawIOBase):
         self._position = 0
         self._file.seek(self._start)
 
-    def readable(self):
-        return True
-
-    def seekable(self):
-        return True
-
     def readinto(self, buffer):
         count = min(len(buffer), self.size - self._position)
         if count <= 0:
@@ -298,18 +302,8 @@ class _Stored(io.RawIOBase):
         self._position += len(data)
         return data
 
-    def tell(self):
-        return self._position
-
     def seek(self, offset, whence=io.SEEK_SET):
-        if whence == io.SEEK_CUR:
-            offset += self._position
-        elif whence == io.SEEK_END:
-            offset += self.size
-        elif whence != io.SEEK_SET:
-            raise ValueError("invalid whence {!r}".format(whence))
-        if offset < 0:
-            raise ValueError("negative seek position {}".format(offset))
+        offset = self._target(offset, whence)
         self._position = min(offset, self.size)
         self._file.seek(self._start + self._position)
         return self._position

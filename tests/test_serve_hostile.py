@@ -21,7 +21,7 @@ import pytest
 
 from purenn import network
 from purenn.cli import main
-from purenn.classroom import api, serve
+from purenn.classroom import api, serve, uploads
 from support import REPO
 
 
@@ -285,7 +285,7 @@ def test_uploads_at_once_are_decoded_a_few_at_a_time(monkeypatch):
     room = api.Classroom(network.Network([784, 6, 10], seed=3))
     running, highest = [0], [0]
     lock = threading.Lock()
-    real = api.images.read_image_stream
+    real = uploads.images.read_image_stream
 
     def counting(stream, source):
         with lock:
@@ -298,7 +298,7 @@ def test_uploads_at_once_are_decoded_a_few_at_a_time(monkeypatch):
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(api.images, "read_image_stream", counting)
+    monkeypatch.setattr(uploads.images, "read_image_stream", counting)
     data = classroom_load.hostile_png(64, 64, 8, 0, 4, seed=1)
     results = []
 

@@ -28,6 +28,7 @@ the Chinese of the translated primer (``"zh"``, see docs/glossary.md).
 """
 from purenn import matrix
 from purenn.primer import sigmoid_prime
+from purenn.classroom.steprecord import network_view
 
 __all__ = ["LANGUAGES", "MAX_DRAWN", "text", "diagram", "compact_diagram",
            "walkthrough"]
@@ -206,7 +207,7 @@ def compact_diagram(net, x, lang="en"):
     text(lang, "input")
     # feed_forward rebinds z, a (never changes net's matrices): a shallow
     # view is enough, as in api._view.
-    view = _shallow(net)
+    view = network_view(net)
     view.feed_forward(x)
     layers = [{"box": text(lang, "inputs", n=net.layers[0])}]
     edges = []
@@ -242,14 +243,6 @@ def compact_diagram(net, x, lang="en"):
                     edges.append(_edge(l, j, k, w, a_prev[k], largest))
     return {"sizes": list(net.layers), "layers": layers, "edges": edges,
             "compact": True}
-
-
-def _shallow(net):
-    import copy
-    view = copy.copy(net)
-    view.w = list(net.w)
-    view.b = list(net.b)
-    return view
 
 
 # -- the walkthrough ---------------------------------------------------------

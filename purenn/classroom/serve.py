@@ -57,7 +57,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from purenn import resources
 from purenn.network import Network
-from purenn.classroom.api import ApiError, DECODE_SLOTS
+from purenn.classroom.api import ApiError
+from purenn.classroom.uploads import DECODE_SLOTS
 
 __all__ = ["STATIC_FILES", "MAX_JSON_BYTES", "MAX_UPLOAD_BYTES",
            "POST_ROUTES", "GET_ROUTES", "BACKLOG", "WORKERS", "QUICK_WORKERS",

@@ -56,6 +56,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from purenn import resources
+from purenn.io.bounded import reject_constant
 from purenn.network import Network
 from purenn.classroom.api import ApiError
 from purenn.classroom.uploads import DECODE_SLOTS
@@ -136,10 +137,6 @@ _PRINTABLE = re.compile(r"[\x21-\x7e]+\Z")
 # JSON integers longer than this are refused while parsing (the page sends
 # none over three digits; a 4,000-digit one would cost time to convert).
 _MAX_INT_DIGITS = 20
-
-
-def _reject_constant(name):
-    raise ValueError("{} is not a number JSON allows".format(name))
 
 
 def _parse_int(text):
@@ -769,7 +766,7 @@ class ClassroomServer:
                                      path, media[:40]))
         try:
             body = json.loads(request.body.decode("utf-8"),
-                              parse_constant=_reject_constant,
+                              parse_constant=reject_constant,
                               parse_int=_parse_int)
         except RecursionError:
             return _error_answer(400, "bad JSON: nested too deeply")

@@ -21,7 +21,7 @@ import pytest
 
 from purenn import network
 from purenn.cli import main
-from purenn.classroom import api, serve, uploads
+from purenn.classroom import api, eventloop, serve, uploads
 from support import REPO
 
 
@@ -53,8 +53,9 @@ class Log:
 
 @pytest.fixture(scope="module")
 def server():
-    saved = (serve.REQUEST_SECONDS, serve.KEEP_ALIVE_SECONDS)
-    serve.REQUEST_SECONDS, serve.KEEP_ALIVE_SECONDS = 1, 1
+    # The deadlines are the loop's (eventloop), where they are read.
+    saved = (eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS)
+    eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS = 1, 1
     log = Log()
     room = api.Classroom(network.Network([784, 6, 10], seed=3))
     httpd = serve.make_server(room, "127.0.0.1", 0, log=log)
@@ -65,7 +66,7 @@ def server():
     yield httpd
     httpd.shutdown()
     httpd.server_close()
-    serve.REQUEST_SECONDS, serve.KEEP_ALIVE_SECONDS = saved
+    eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS = saved
 
 
 def _host(httpd):
@@ -408,10 +409,10 @@ def test_a_shared_server_takes_ip_hosts_and_its_own_name():
         port = httpd.server_address[1]
         for host in ("192.168.1.20", "127.0.0.1", "[::1]", "localhost",
                      socket.gethostname()):
-            assert httpd._host_allowed("{}:{}".format(host, port)), host
+            assert httpd.host_allowed("{}:{}".format(host, port)), host
         for host in ("evil.example", "192.168.1.20.nip.io", "127.0.0.1.evil"):
-            assert not httpd._host_allowed("{}:{}".format(host, port)), host
-        assert not httpd._host_allowed("192.168.1.20:{}".format(port + 1))
+            assert not httpd.host_allowed("{}:{}".format(host, port)), host
+        assert not httpd.host_allowed("192.168.1.20:{}".format(port + 1))
     finally:
         httpd.server_close()
 

@@ -29,22 +29,28 @@ class Training:
     Trains ``Network(layers, seed=seed)`` on ``train`` (``(x, y)`` pairs or
     an MNIST Dataset) with ``purenn.engines.sgd`` -- network.py's SGD, the
     reference's bits -- and scores it on ``test`` after each epoch.
-    ``status()`` is a snapshot that is safe to read from any thread;
-    ``stop()`` ends the run after the current mini-batch.
+    ``step_size`` is the rate (``eta`` is the old name, still accepted).
+    ``status()`` is a snapshot that is safe to read from any thread (its
+    ``step_size`` is also given as ``eta``, for pages written before the
+    rate had one name); ``stop()`` ends the run after the current
+    mini-batch.
     """
 
     def __init__(self, train, test, layers=(784, 30, 10), epochs=5,
-                 mini_batch_size=10, eta=3.0, seed=0):
+                 mini_batch_size=10, step_size=3.0, seed=0, eta=None):
+        if eta is not None:
+            step_size = eta
         self.train = train
         self.test = test
         self.net = Network(list(layers), seed=seed)
         self.epochs = epochs
         self.mini_batch_size = mini_batch_size
-        self.eta = eta
+        self.step_size = step_size
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._state = {"layers": list(layers), "epochs": epochs,
-                       "mini_batch_size": mini_batch_size, "eta": eta,
+                       "mini_batch_size": mini_batch_size,
+                       "step_size": step_size, "eta": step_size,
                        "seed": seed, "train_size": len(train),
                        "test_size": len(test), "epoch": 0, "done": 0,
                        "history": [], "running": False, "finished": False,
@@ -89,8 +95,9 @@ class Training:
 
         try:
             engines.sgd(self.net, self.train, self.epochs,
-                        self.mini_batch_size, self.eta, test_data=self.test,
-                        on_epoch=epoch_done, on_progress=progress)
+                        self.mini_batch_size, self.step_size,
+                        test_data=self.test, on_epoch=epoch_done,
+                        on_progress=progress)
         except _Stopped:
             self._update(running=False)
             return

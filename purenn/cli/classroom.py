@@ -11,6 +11,7 @@ import math
 import random
 import sys
 
+from purenn.arguments import add_data_argument
 from purenn.cli.common import CliError, parse_float_list, parse_int_list, \
     positive_int, non_negative_int
 
@@ -123,9 +124,7 @@ def register(subparsers):
         description="Check with the standard library alone that purenn "
                     "computes what it should; one line per check, exit 1 on "
                     "any failure.")
-    selftest.add_argument("--data", metavar="DIR", default=None,
-                          help="MNIST directory (default: the shipped "
-                               "data/mnist)")
+    add_data_argument(selftest)
     selftest.set_defaults(func=run_selftest)
 
 

@@ -16,8 +16,10 @@ import sys
 import time
 
 from purenn import network
+from purenn.arguments import add_data_argument
 from purenn.cli.common import (CliError, data_inputs, load_mnist,
-                               load_mnist_example, non_negative_int,
+                               load_mnist_example, load_mnist_sets,
+                               non_negative_int,
                                parse_int_list, positive_int)
 from purenn.io import trainlog
 from purenn.io.bounded import read_text
@@ -60,8 +62,6 @@ def _add_engine_arguments(parser):
 
 def register(subparsers):
     """Add ``train``, ``evaluate`` and ``predict`` to subparsers."""
-    data_help = "MNIST directory (default: the shipped purenn/data/mnist)"
-
     train = subparsers.add_parser(
         "train",
         help="train a network on MNIST (network.py's SGD)",
@@ -99,7 +99,7 @@ def register(subparsers):
                        metavar="N",
                        help="with --validation, use its first N images "
                        "(default: all 10,000)")
-    train.add_argument("--data", metavar="DIR", default=None, help=data_help)
+    add_data_argument(train)
     train.add_argument("--init", metavar="MODEL", default=None,
                        help="start from this saved model instead of random "
                        "weights")
@@ -128,8 +128,7 @@ def register(subparsers):
                               default=None, metavar="N",
                               help="with --set {}, use its first N images "
                               "(default: all)".format(which))
-    evaluate.add_argument("--data", metavar="DIR", default=None,
-                          help=data_help)
+    add_data_argument(evaluate)
     _add_engine_arguments(evaluate)
     evaluate.set_defaults(func=evaluate_command)
 
@@ -152,8 +151,7 @@ def register(subparsers):
                          help="MNIST set for --index")
     predict.add_argument("--seed", type=int, default=DEFAULT_SEED,
                          help="seed of the --noise pixels")
-    predict.add_argument("--data", metavar="DIR", default=None,
-                         help=data_help)
+    add_data_argument(predict)
     predict.add_argument("--show-input", action="store_true",
                          help="also print the 28x28 input values the network "
                          "saw (as round(255 x))")
@@ -410,16 +408,19 @@ def train_command(args, out=None, err=None):
         what = "--layers {}".format(_layers_text(layers))
     if args.validation_limit is not None and not args.validation:
         raise CliError("--validation-limit needs --validation")
-    training = load_mnist("train", args.data, args.train_limit)
-    test = load_mnist("test", args.data, args.test_limit)
+    limits = {"train": args.train_limit, "test": args.test_limit}
+    if args.validation:
+        limits["validation"] = args.validation_limit
+    # One loader, one reading of each file: the validation set is the tail
+    # of the training file, read in the same pass as the training set.
+    sets = load_mnist_sets(args.data, limits)
+    training, test = sets["train"], sets["test"]
     _check_fits(layers if net is None else net.layers, training.rows,
                 training.cols, what)
     if net is None:
         net = network.Network(layers, seed=args.seed)
     test_data = test if len(test) else None
-    validation = None
-    if args.validation:
-        validation = _load_set(args, "validation", args.validation_limit)
+    validation = sets.get("validation")
 
     out.write("Training {} on {} images, testing on {}; {} epoch{}, "
               "mini-batch {}, eta {!r}, seed {}{}\n".format(

@@ -61,7 +61,8 @@ from purenn import resources
 from purenn.io.fileio import atomic_write, open_input
 
 __all__ = ["IdxError", "IdxArray", "IdxHeader", "IdxRows", "read_idx",
-           "read_idx_rows", "read_idx_header", "write_idx", "TYPE_NAMES",
+           "read_idx_rows", "read_idx_row_ranges", "IdxRanges",
+           "read_idx_header", "write_idx", "TYPE_NAMES",
            "MAX_DATA_BYTES", "DEFLATE_MAX_RATIO"]
 
 # The largest data section read_idx accepts by default: 2 GiB.  The biggest
@@ -238,31 +239,36 @@ def _skip_gzip(stream, count, name, size, have):
     return skipped
 
 
-def _read_gzip_data(stream, size, name, first=0, last=None):
-    """Read data bytes ``first:last`` of ``size`` from a gzip stream.
+def _read_gzip_data(stream, size, name, spans):
+    """Read the data bytes ``first:last`` of each span from a gzip stream.
 
-    Only the bytes kept are held, in a buffer that grows as they arrive
-    (never allocated from the header's word alone); the others are
-    decompressed in chunks of at most 1 MiB and dropped.  The stream is
-    always read to its end, so a count that the data does not match (short
-    or long: gzip's own length field holds the size only modulo 2**32) and
-    a bad CRC are found whatever part is kept.
+    ``spans`` are ``(first, last)`` byte offsets into the ``size`` data
+    bytes, in order and not overlapping; return one ``bytes`` a span.  Only
+    the bytes kept are held, in buffers that grow as they arrive (never
+    allocated from the header's word alone); the others are decompressed
+    in chunks of at most 1 MiB and dropped.  The stream is always read to
+    its end, so a count that the data does not match (short or long: gzip's
+    own length field holds the size only modulo 2**32) and a bad CRC are
+    found whatever part is kept.
     """
-    last = size if last is None else last
-    _skip_gzip(stream, first, name, size, 0)
-    kept = io.BytesIO()
-    have = first
-    while have < last:
-        chunk = stream.read(min(_CHUNK, last - have))
-        if not chunk:
-            break
-        kept.write(chunk)
-        have += len(chunk)
-    if have < last:
-        raise IdxError("{}: truncated: the header declares {} data bytes, "
-                       "found {} ({} bytes missing)"
-                       .format(name, size, have, size - have))
-    _skip_gzip(stream, size - last, name, size, have)
+    have = 0
+    kept = []
+    for first, last in spans:
+        have += _skip_gzip(stream, first - have, name, size, have)
+        buffer = io.BytesIO()
+        while have < last:
+            chunk = stream.read(min(_CHUNK, last - have))
+            if not chunk:
+                break
+            buffer.write(chunk)
+            have += len(chunk)
+        if have < last:
+            raise IdxError("{}: truncated: the header declares {} data "
+                           "bytes, found {} ({} bytes missing)"
+                           .format(name, size, have, size - have))
+        # BytesIO.getvalue() hands over its buffer without a copy on CPython.
+        kept.append(buffer.getvalue())
+    _skip_gzip(stream, size - have, name, size, have)
     # Reading on to the end checks the gzip CRC and length trailer.
     extra = len(stream.read(_CHUNK))
     if extra:
@@ -270,8 +276,7 @@ def _read_gzip_data(stream, size, name, first=0, last=None):
                        "header declares".format(
                            name, "at least {}".format(extra)
                            if extra == _CHUNK else extra, size))
-    # BytesIO.getvalue() hands over its buffer without a copy on CPython.
-    return kept.getvalue()
+    return kept
 
 
 def _to_idx_array(type_code, shape, raw):
@@ -297,6 +302,10 @@ IdxHeader.__doc__ = """An IDX file's header: its type code and shape."""
 IdxRows = collections.namedtuple("IdxRows", "array count")
 IdxRows.__doc__ = """Rows read by ``read_idx_rows``: the IdxArray of the rows
 kept and ``count``, the file's first dimension (how many rows it holds)."""
+
+IdxRanges = collections.namedtuple("IdxRanges", "arrays count")
+IdxRanges.__doc__ = """Rows read by ``read_idx_row_ranges``: one IdxArray per
+range asked for, and ``count``, the file's first dimension."""
 
 
 def _open(name):
@@ -387,10 +396,25 @@ def read_idx_rows(path, start=0, stop=None, max_bytes=MAX_DATA_BYTES):
     the stream to its end: the header's count is never trusted), so the
     errors are those of ``read_idx`` whatever rows are asked for.
     """
+    arrays, count = read_idx_row_ranges(path, [(start, stop)], max_bytes)
+    return IdxRows(arrays[0], count)
+
+
+def read_idx_row_ranges(path, ranges, max_bytes=MAX_DATA_BYTES):
+    """Read several row ranges of an IDX file in one pass over it.
+
+    ``ranges`` are ``(start, stop)`` pairs as read_idx_rows takes them, in
+    increasing order and not overlapping once clipped (MNIST's training and
+    validation sets are two ranges of one file: they cost one
+    decompression, not two).  Return IdxRanges: one IdxArray per range and
+    the file's row count.  Checks and raises as read_idx_rows.
+    """
     name = os.fspath(path)
-    if start < 0 or (stop is not None and stop < start):
-        raise ValueError("read_idx_rows: rows {}:{} are not a range".format(
-            start, stop))
+    ranges = list(ranges)
+    for start, stop in ranges:
+        if start < 0 or (stop is not None and stop < start):
+            raise ValueError("read_idx_rows: rows {}:{} are not a "
+                             "range".format(start, stop))
     with _open(name) as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
@@ -400,31 +424,41 @@ def read_idx_rows(path, start=0, stop=None, max_bytes=MAX_DATA_BYTES):
                                                            max_bytes)
             # A plain file's length is known: compare before reading data.
             _check_plain_size(name, size, length - header)
-            first, last, kept = _rows(type_code, shape, start, stop)
-            raw.seek(header + first)
-            data = _read_exact(raw, last - first, name, "data")
-            return IdxRows(_to_idx_array(type_code, kept, data), shape[0])
-        try:
-            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                type_code, shape, _, size = _parse_header(stream, name,
-                                                          max_bytes)
-                _check_gzip_room(name, size, length)
-                first, last, kept = _rows(type_code, shape, start, stop)
-                data = _read_gzip_data(stream, size, name, first, last)
-        except IdxError:
-            raise
-        except (OSError, EOFError, zlib.error) as exc:
-            _gzip_errors(name, exc)
-        return IdxRows(_to_idx_array(type_code, kept, data), shape[0])
+            spans, kept = _spans(type_code, shape, ranges)
+            data = []
+            for first, last in spans:
+                raw.seek(header + first)
+                data.append(_read_exact(raw, last - first, name, "data"))
+        else:
+            try:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                    type_code, shape, _, size = _parse_header(stream, name,
+                                                              max_bytes)
+                    _check_gzip_room(name, size, length)
+                    spans, kept = _spans(type_code, shape, ranges)
+                    data = _read_gzip_data(stream, size, name, spans)
+            except IdxError:
+                raise
+            except (OSError, EOFError, zlib.error) as exc:
+                _gzip_errors(name, exc)
+    return IdxRanges([_to_idx_array(type_code, rows_shape, raw_rows)
+                      for rows_shape, raw_rows in zip(kept, data)], shape[0])
 
 
-def _rows(type_code, shape, start, stop):
-    """Byte offsets ``first, last`` of rows start:stop and their shape."""
+def _spans(type_code, shape, ranges):
+    """Byte offsets ``(first, last)`` of each row range and its shape."""
     count = shape[0]
-    stop = count if stop is None else min(stop, count)
-    start = min(start, stop)
     row = _TYPES[type_code][0] * _product(shape[1:])
-    return start * row, stop * row, (stop - start,) + tuple(shape[1:])
+    spans, kept = [], []
+    for start, stop in ranges:
+        stop = count if stop is None else min(stop, count)
+        start = min(start, stop)
+        if spans and start * row < spans[-1][1]:
+            raise ValueError("read_idx_row_ranges: the ranges must be in "
+                             "order and not overlap, got {}".format(ranges))
+        spans.append((start * row, stop * row))
+        kept.append((stop - start,) + tuple(shape[1:]))
+    return spans, kept
 
 
 def _infer_shape(data):

@@ -52,10 +52,11 @@ import zlib
 
 from purenn import resources
 from purenn.io.fileio import open_input
-from purenn.io.idx import read_idx_header, read_idx_rows
+from purenn.io.idx import read_idx_header, read_idx_row_ranges
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
-           "SETS", "load", "load_set", "find_file", "verify_checksums",
+           "SETS", "load", "load_set", "load_sets", "find_file",
+           "data_directory", "verify_checksums",
            "render_text", "SHADES", "ROWS", "COLS", "MAX_IMAGES",
            "data_files", "SUMS_NAME", "set_size"]
 
@@ -181,10 +182,23 @@ def _candidates(base):
     return [base, base + ".gz", dotted, dotted + ".gz"]
 
 
+def data_directory(directory=None):
+    """Return the MNIST directory ``directory`` stands for.
+
+    None (no ``--data``, no argument) is the package's DEFAULT_DIRECTORY:
+    this is the one place that default is resolved, for every reader here
+    and every command.
+
+    >>> data_directory("elsewhere")
+    'elsewhere'
+    >>> data_directory() == DEFAULT_DIRECTORY
+    True
+    """
+    return DEFAULT_DIRECTORY if directory is None else os.fspath(directory)
+
+
 def _directory(directory):
-    if directory is None:
-        directory = DEFAULT_DIRECTORY
-    directory = os.fspath(directory)
+    directory = data_directory(directory)
     if not resources.isdir(directory):
         raise FileNotFoundError(
             errno.ENOENT, "no MNIST directory here; pass the directory that "
@@ -222,15 +236,16 @@ def _check_limit(limit, what):
         raise ValueError("{} must be >= 0, got {}".format(what, limit))
 
 
-def _set_files(directory, which):
-    """Check the headers of set ``which``; return (images path, labels
-    path, start, stop): the set is rows start:stop of both files."""
+def _check_set(which):
     if which not in _FILES:
         raise ValueError("MNIST set must be one of {}, got {!r}".format(
             ", ".join(SETS), which))
-    directory = _directory(directory)
-    images_path, labels_path = (find_file(directory, base)
-                                for base in _FILES[which])
+
+
+def _file_pair(directory, pair):
+    """Check the headers of the (images, labels) files ``pair`` names;
+    return (images path, labels path, the number of images)."""
+    images_path, labels_path = (find_file(directory, base) for base in pair)
     # The headers first: the files must be MNIST, agree on the count, and
     # hold no more than MAX_IMAGES, before any pixel is read.
     images = read_idx_header(images_path)
@@ -252,12 +267,17 @@ def _set_files(directory, which):
         raise MnistError("{}: {} images, more than the {} an MNIST file may "
                          "hold here".format(images_path, images.shape[0],
                                             MAX_IMAGES))
-    start, stop = 0, images.shape[0]
+    return images_path, labels_path, images.shape[0]
+
+
+def _set_rows(which, count):
+    """Rows ``start, stop`` of set ``which`` in a file of ``count`` images."""
+    start, stop = 0, count
     if which == "train":
         stop = min(stop, TRAINING_SIZE)
     elif which == "validation":
         start = min(stop, TRAINING_SIZE)
-    return images_path, labels_path, start, stop
+    return start, stop
 
 
 def set_size(directory=None, which="train"):
@@ -266,11 +286,10 @@ def set_size(directory=None, which="train"):
     Raises as load_set for a missing or damaged file (only the headers are
     read: a damaged body is found when the set is loaded).
     """
-    return _set_size(_set_files(directory, which))
-
-
-def _set_size(files):
-    return files[3] - files[2]
+    _check_set(which)
+    count = _file_pair(_directory(directory), _FILES[which])[2]
+    start, stop = _set_rows(which, count)
+    return stop - start
 
 
 def load_set(directory=None, which="train", limit=None, first=0):
@@ -289,21 +308,69 @@ def load_set(directory=None, which="train", limit=None, first=0):
     images, a label outside 0..9 among those kept), and FileNotFoundError
     for a missing directory or file.
     """
-    _check_limit(limit, "limit")
     _check_limit(first, "first")
-    images_path, labels_path, start, stop = _set_files(directory, which)
-    start = min(stop, start + first)
-    if limit is not None:
-        stop = min(stop, start + limit)
-    # Only the rows of this set are kept (each file is still read through
-    # to check its size and, for gzip, its CRC).
-    targets = read_idx_rows(labels_path, start, stop).array.data
+    return _load(directory, [(which, limit, first)])[0]
+
+
+def load_sets(directory=None, limits=None):
+    """Load several MNIST sets, reading each file once; return a dict.
+
+    ``limits`` maps set names (``"train"``, ``"validation"``, ``"test"``)
+    to the most examples to keep of each (None: all), default
+    ``{"train": None, "test": None}``; the result maps the same names to
+    Datasets, as load_set would give them.  The training and validation
+    sets are two parts of one pair of files: asked together, they cost one
+    reading (one decompression) of those files, not two.  Raises as
+    load_set.
+    """
+    if limits is None:
+        limits = {"train": None, "test": None}
+    names = [which for which in SETS if which in limits]
+    for which in limits:
+        _check_set(which)
+    datasets = _load(directory, [(which, limits[which], 0)
+                                 for which in names])
+    return dict(zip(names, datasets))
+
+
+def _load(directory, wanted):
+    """Load the ``(which, limit, first)`` sets of ``wanted``, in order,
+    reading each pair of files once; return their Datasets."""
+    for which, limit, _ in wanted:
+        _check_set(which)
+        _check_limit(limit, "limit")
+    directory = _directory(directory)
+    datasets = [None] * len(wanted)
+    for pair in (_FILES["train"], _FILES["test"]):
+        picks = [index for index, (which, _, _) in enumerate(wanted)
+                 if _FILES[which] == pair]
+        if not picks:
+            continue
+        images_path, labels_path, count = _file_pair(directory, pair)
+        ranges = []
+        for index in picks:
+            which, limit, first = wanted[index]
+            start, stop = _set_rows(which, count)
+            start = min(stop, start + first)
+            if limit is not None:
+                stop = min(stop, start + limit)
+            ranges.append((start, stop))
+        # Only the rows of these sets are kept (each file is still read
+        # through, once, to check its size and, for gzip, its CRC).
+        labels = read_idx_row_ranges(labels_path, ranges).arrays
+        for (start, _), targets in zip(ranges, labels):
+            _check_labels(labels_path, targets.data, start)
+        images = read_idx_row_ranges(images_path, ranges).arrays
+        for index, pixels, targets in zip(picks, images, labels):
+            datasets[index] = Dataset(pixels.data, targets.data, ROWS, COLS)
+    return datasets
+
+
+def _check_labels(labels_path, targets, start):
     if targets and max(targets) > 9:
         index = next(i for i, y in enumerate(targets) if y > 9)
         raise MnistError("{}: label {} at index {}, expected 0..9".format(
             labels_path, targets[index], start + index))
-    pixels = read_idx_rows(images_path, start, stop).array.data
-    return Dataset(pixels, targets, ROWS, COLS)
 
 
 def load(directory=None, train_limit=None, test_limit=None, verify=False):
@@ -320,8 +387,8 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
     _check_limit(test_limit, "test_limit")
     if verify:
         verify_checksums(directory)
-    return (load_set(directory, "train", train_limit),
-            load_set(directory, "test", test_limit))
+    sets = load_sets(directory, {"train": train_limit, "test": test_limit})
+    return sets["train"], sets["test"]
 
 
 def _sha256_decompressed(path):
@@ -389,8 +456,7 @@ def data_files(directory=None):
     against all of them (for data inside purenn.pyz, the archive).  A
     missing directory gives an empty list.
     """
-    directory = DEFAULT_DIRECTORY if directory is None else \
-        os.fspath(directory)
+    directory = data_directory(directory)
     found = []
     names = [name for base in _standard_names() for name in _candidates(base)]
     for name in names + [SUMS_NAME]:

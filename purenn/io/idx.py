@@ -37,6 +37,10 @@ rows asked for (``purenn show --index 0`` holds one image) while still
 checking the whole file.  Only regular files are read: a FIFO or a device
 is refused before it is opened for good (``fileio.open_input``).
 
+The format's shared definitions (``IdxArray``, ``IdxError``, the type
+codes) are in ``purenn.io.idxformat`` and the writer in
+``purenn.io.idxwrite``; both are importable from here.
+
 >>> import os, shutil, tempfile
 >>> folder = tempfile.mkdtemp()
 >>> path = os.path.join(folder, "tiny.idx")
@@ -54,11 +58,13 @@ import gzip
 import io
 import os
 import struct
-import sys
 import zlib
 
 from purenn import resources
-from purenn.io.fileio import atomic_write, open_input
+from purenn.io.fileio import open_input
+from purenn.io.idxformat import (ITEM_TYPES, SWAP, TYPE_NAMES, IdxArray,
+                                 IdxError, known_codes, product)
+from purenn.io.idxwrite import write_idx
 
 __all__ = ["IdxError", "IdxArray", "IdxHeader", "IdxRows", "read_idx",
            "read_idx_rows", "read_idx_row_ranges", "IdxRanges",
@@ -76,101 +82,6 @@ MAX_DATA_BYTES = 2 ** 31
 _CHUNK = 1 << 20
 
 _GZIP_MAGIC = b"\x1f\x8b"
-
-TYPE_NAMES = {
-    0x08: "unsigned byte",
-    0x09: "signed byte",
-    0x0B: "int16",
-    0x0C: "int32",
-    0x0D: "float32",
-    0x0E: "float64",
-}
-
-
-def _array_code(kind, size):
-    """Return the array module type code holding ``size``-byte items."""
-    for code in kind:
-        if array.array(code).itemsize == size:
-            return code
-    raise ImportError("no array type code of {} bytes among {!r}"
-                      .format(size, kind))
-
-
-# type code -> (item size in bytes, array typecode or None for raw bytes)
-_TYPES = {
-    0x08: (1, None),
-    0x09: (1, "b"),
-    0x0B: (2, _array_code("hi", 2)),
-    0x0C: (4, _array_code("ilh", 4)),
-    0x0D: (4, _array_code("f", 4)),
-    0x0E: (8, _array_code("d", 8)),
-}
-
-_SWAP = sys.byteorder == "little"   # IDX data is big-endian
-
-
-class IdxError(ValueError):
-    """An IDX file (or the data given to ``write_idx``) breaks the format."""
-
-
-def _describe_type(type_code):
-    return "0x{:02X} {}".format(type_code, TYPE_NAMES[type_code])
-
-
-def _product(shape):
-    size = 1
-    for dim in shape:
-        size *= dim
-    return size
-
-
-class IdxArray(object):
-    """The contents of an IDX file: ``type_code``, ``shape`` and flat ``data``.
-
-    ``shape`` is a tuple of ints (dimension sizes, outermost first) and
-    ``data`` holds the ``product(shape)`` items in row-major order: ``bytes``
-    for type 0x08, an ``array.array`` for the other types (see the module
-    docstring).
-
-    >>> IdxArray(0x0B, (2,), array.array("h", [-1, 300])).tolist()
-    [-1, 300]
-    """
-
-    __slots__ = ("type_code", "shape", "data")
-
-    def __init__(self, type_code, shape, data):
-        if type_code not in _TYPES:
-            raise IdxError("unknown IDX type code 0x{:02X}, expected one of {}"
-                           .format(type_code, _known_codes()))
-        shape = tuple(shape)
-        if len(data) != _product(shape):
-            raise IdxError("shape {} needs {} items, data has {}".format(
-                "x".join(map(str, shape)), _product(shape), len(data)))
-        self.type_code = type_code
-        self.shape = shape
-        self.data = data
-
-    def tolist(self):
-        """Return the data as nested lists following ``shape``."""
-        return _nest(list(self.data), self.shape)
-
-    def __repr__(self):
-        return "IdxArray(type_code=0x{:02X}, shape={!r})".format(
-            self.type_code, self.shape)
-
-
-def _nest(items, shape):
-    """Group the flat list ``items`` into nested lists of ``shape``."""
-    if len(shape) == 1:
-        return items
-    inner = _product(shape[1:])
-    return [_nest(items[start * inner:(start + 1) * inner], shape[1:])
-            for start in range(shape[0])]
-
-
-def _known_codes():
-    return ", ".join("0x{:02X}".format(code) for code in sorted(_TYPES))
-
 
 def _is_corrupt_gzip(exc):
     """True if ``exc`` raised while decompressing means a damaged stream.
@@ -204,9 +115,9 @@ def _parse_header(stream, name, max_bytes):
     if zeros != b"\x00\x00":
         raise IdxError("{}: not an IDX file: magic 0x{} does not start with "
                        "two zero bytes".format(name, magic.hex()))
-    if type_code not in _TYPES:
+    if type_code not in ITEM_TYPES:
         raise IdxError("{}: unknown IDX type code 0x{:02X}, expected one of "
-                       "{}".format(name, type_code, _known_codes()))
+                       "{}".format(name, type_code, known_codes()))
     if ndim == 0:
         raise IdxError("{}: zero dimensions in magic 0x{}, expected at "
                        "least 1".format(name, magic.hex()))
@@ -214,8 +125,8 @@ def _parse_header(stream, name, max_bytes):
                        "header ({} dimensions declared)".format(ndim))
     # dims: one ">I" (big-endian uint32) per dimension
     shape = struct.unpack(">{}I".format(ndim), dims)
-    itemsize = _TYPES[type_code][0]
-    size = itemsize * _product(shape)
+    itemsize = ITEM_TYPES[type_code][0]
+    size = itemsize * product(shape)
     if size > max_bytes:
         raise IdxError(
             "{}: header declares {} {} items ({} bytes), more than the "
@@ -280,12 +191,12 @@ def _read_gzip_data(stream, size, name, spans):
 
 
 def _to_idx_array(type_code, shape, raw):
-    typecode = _TYPES[type_code][1]
+    typecode = ITEM_TYPES[type_code][1]
     if typecode is None:
         return IdxArray(type_code, shape, raw)
     data = array.array(typecode)
     data.frombytes(raw)
-    if _SWAP and data.itemsize > 1:
+    if SWAP and data.itemsize > 1:
         data.byteswap()
     return IdxArray(type_code, shape, data)
 
@@ -448,7 +359,7 @@ def read_idx_row_ranges(path, ranges, max_bytes=MAX_DATA_BYTES):
 def _spans(type_code, shape, ranges):
     """Byte offsets ``(first, last)`` of each row range and its shape."""
     count = shape[0]
-    row = _TYPES[type_code][0] * _product(shape[1:])
+    row = ITEM_TYPES[type_code][0] * product(shape[1:])
     spans, kept = [], []
     for start, stop in ranges:
         stop = count if stop is None else min(stop, count)
@@ -459,153 +370,3 @@ def _spans(type_code, shape, ranges):
         spans.append((start * row, stop * row))
         kept.append((stop - start,) + tuple(shape[1:]))
     return spans, kept
-
-
-def _infer_shape(data):
-    """Return the shape of nested lists/tuples, checking they are regular."""
-    shape = []
-    level = data
-    while isinstance(level, (list, tuple)):
-        shape.append(len(level))
-        if not level:
-            break
-        level = level[0]
-    return tuple(shape)
-
-
-def _flatten(data, shape, depth=0):
-    if depth == len(shape) - 1:
-        if len(data) != shape[depth]:
-            raise IdxError("write_idx: ragged nested lists: a row of {} "
-                           "items, expected {}".format(len(data),
-                                                       shape[depth]))
-        if any(isinstance(item, (list, tuple)) for item in data):
-            raise IdxError("write_idx: ragged nested lists: lists nested "
-                           "deeper than the first item's {} levels"
-                           .format(len(shape)))
-        return list(data)
-    if not isinstance(data, (list, tuple)) or len(data) != shape[depth]:
-        raise IdxError("write_idx: ragged nested lists: expected {} items "
-                       "at depth {}".format(shape[depth], depth))
-    flat = []
-    for item in data:
-        if not isinstance(item, (list, tuple)):
-            raise IdxError("write_idx: ragged nested lists: a number where "
-                           "a list of {} items was expected at depth {}"
-                           .format(shape[depth + 1], depth + 1))
-        flat.extend(_flatten(item, shape, depth + 1))
-    return flat
-
-
-def _encode(type_code, items):
-    """Return the big-endian data bytes of ``items`` for ``type_code``."""
-    typecode = _TYPES[type_code][1]
-    if type_code == 0x08:
-        if isinstance(items, (bytes, bytearray)):
-            return bytes(items)
-        if isinstance(items, array.array) and items.typecode == "B":
-            return items.tobytes()
-        # bytes(x) of any other buffer (an array('h'), a memoryview) would
-        # copy its memory, not its values: go through a list.
-        items = list(items)
-        try:
-            return bytes(items)
-        except ValueError:
-            raise IdxError("write_idx: a value does not fit {} (0..255)"
-                           .format(_describe_type(type_code)))
-    if isinstance(items, (bytes, bytearray)):
-        # array(code, bytes) would take the bytes as machine memory.
-        items = list(items)
-    if isinstance(items, array.array) and items.typecode == typecode:
-        data = array.array(typecode, items)     # a copy: never swap theirs
-    else:
-        try:
-            data = array.array(typecode, items)
-        except OverflowError:
-            raise IdxError("write_idx: a value does not fit {}".format(
-                _describe_type(type_code)))
-        if type_code == 0x0D:
-            # array('f') rounds a finite double too large for float32 to
-            # inf without complaint; refuse it as struct.pack(">f") would.
-            for value, stored in zip(items, data):
-                if stored in (float("inf"), float("-inf")) and \
-                        value == value and abs(value) != float("inf"):
-                    raise IdxError("write_idx: {!r} does not fit {}".format(
-                        value, _describe_type(type_code)))
-    if _SWAP and data.itemsize > 1:
-        data.byteswap()
-    return data.tobytes()
-
-
-def _gzip_bytes(data, inner_name):
-    """Return ``data`` gzip-compressed, reproducibly (mtime 0, fixed name)."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename=inner_name, mode="wb", fileobj=buffer,
-                       mtime=0) as stream:
-        stream.write(data)
-    return buffer.getvalue()
-
-
-def write_idx(path, data, shape=None, type_code=None):
-    """Write ``data`` to ``path`` as an IDX file, atomically.
-
-    ``data`` is an IdxArray (its shape and type are the defaults), nested
-    lists (the shape is read from them), or a flat sequence (``bytes``, an
-    ``array.array``, a list) with ``shape`` giving the dimensions; a flat
-    sequence without ``shape`` is one-dimensional.  ``type_code`` defaults to
-    the IdxArray's, else 0x08 (unsigned byte, as MNIST).  The file is written
-    to a temporary file in the same directory and renamed over ``path``, so
-    readers never see half a file; a name ending ``.gz`` is gzip-compressed.
-
-    Raises IdxError if the shape and data disagree, nested lists are ragged,
-    the type code is unknown, there are 0 or more than 255 dimensions, a
-    dimension exceeds 2**32 - 1, or a value does not fit the type (TypeError
-    for a float given to an integer type).
-    """
-    if isinstance(data, IdxArray):
-        if shape is None:
-            shape = data.shape
-        if type_code is None:
-            type_code = data.type_code
-        data = data.data
-    if type_code is None:
-        type_code = 0x08
-    if type_code not in _TYPES:
-        raise IdxError("write_idx: unknown IDX type code {!r}, expected one "
-                       "of {}".format(type_code, _known_codes()))
-    nested = isinstance(data, (list, tuple)) and any(
-        isinstance(item, (list, tuple)) for item in data[:1])
-    if nested:
-        inferred = _infer_shape(data)
-        items = _flatten(data, inferred)
-        if shape is not None and tuple(shape) != inferred:
-            raise IdxError("write_idx: shape {} given, nested lists have "
-                           "shape {}".format(tuple(shape), inferred))
-        shape = inferred
-    else:
-        items = data
-        if shape is None:
-            shape = (len(items),)
-    shape = tuple(shape)
-    if not 1 <= len(shape) <= 255:
-        raise IdxError("write_idx: {} dimensions, expected 1 to 255"
-                       .format(len(shape)))
-    for dim in shape:
-        if not isinstance(dim, int):
-            raise TypeError("write_idx: dimension {!r} is not an int"
-                            .format(dim))
-        if not 0 <= dim <= 0xFFFFFFFF:
-            raise IdxError("write_idx: dimension {} does not fit a uint32"
-                           .format(dim))
-    if len(items) != _product(shape):
-        raise IdxError("write_idx: shape {} needs {} items, data has {}"
-                       .format("x".join(map(str, shape)), _product(shape),
-                               len(items)))
-    header = struct.pack(">2sBB{}I".format(len(shape)), b"\x00\x00",
-                         type_code, len(shape), *shape)
-    body = _encode(type_code, items)
-    path = os.fspath(path)
-    content = header + body
-    if path.endswith(".gz"):
-        content = _gzip_bytes(content, os.path.basename(path)[:-3])
-    atomic_write(path, content)

@@ -12,7 +12,7 @@ from purenn.classroom import gradcheck
 from purenn.classroom import trace as trace_module
 from purenn.classroom.trace import demo_network
 from purenn.cli import main
-from purenn.io.pictures import weights_picture
+from purenn.drawing.pictures import weights_picture
 from purenn.io.png import read_png
 from purenn.network import Network
 from support import decode_rgb_png, svg_texts, walk_floats, tiny_network

@@ -229,7 +229,7 @@ def run_weights(args, out=None):
     out = sys.stdout if out is None else out
     from purenn.network import load
     from purenn.io.fileio import check_outputs
-    from purenn.io import pictures
+    from purenn.drawing import pictures
     from purenn.io.png import write_png
     check_outputs([("--out", args.out)], inputs=[("MODEL", args.model)])
     net = load(args.model)
@@ -261,7 +261,7 @@ def run_plot(args, out=None):
     out = sys.stdout if out is None else out
     from purenn.io.fileio import atomic_write, check_outputs
     from purenn.io import trainlog
-    from purenn.io.svg import line_chart
+    from purenn.drawing.svg import line_chart
     check_outputs([("--out", args.out)], inputs=[("LOG", args.log)])
     points = trainlog.read_log(args.log)
     text = line_chart([epoch for epoch, _ in points],

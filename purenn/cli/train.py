@@ -540,7 +540,7 @@ def _bar_chart(activations, predicted):
 
 
 def _input_grid(x, rows, cols):
-    from purenn.io.images import to_pixels
+    from purenn.drawing.prepare import to_pixels
     pixels = to_pixels(x)
     return ["".join("{:4d}".format(pixels[r * cols + c]) for c in range(cols))
             for r in range(rows)]
@@ -564,10 +564,11 @@ def predict_command(args, out=None):
         lines.append("{} image {} (label {}):".format(args.set, args.index,
                                                       label))
     elif args.image is not None:
-        from purenn.io import images
-        picture, kind = images.read_image(args.image)
-        x, notes = images.prepare_digit(picture)
-        pixels = images.to_pixels(x)
+        from purenn.drawing.prepare import prepare_digit, to_pixels
+        from purenn.io.images import read_image
+        picture, kind = read_image(args.image)
+        x, notes = prepare_digit(picture)
+        pixels = to_pixels(x)
         lines.append("{}: {}, prepared like MNIST:".format(args.image, kind))
         lines += ["  - " + note for note in notes]
         lines.append("what the network sees (28x28):")

@@ -1,5 +1,8 @@
-"""What every ``purenn`` subcommand module shares: ``CliError``, the
-one-line-error parser class and the argparse value types."""
+"""What the ``purenn`` subcommand modules share: ``CliError``, the
+one-line-error parser class, the argparse value types, the one MNIST loader
+of every command (``load_mnist_sets``, ``load_mnist``), and what ``train``,
+``evaluate`` and ``predict`` share (``--engine``/``--jobs``, the check that a
+model fits MNIST)."""
 import argparse
 import math
 
@@ -7,7 +10,9 @@ __all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
            "load_mnist_sets", "check_data_directory", "data_inputs",
            "load_mnist_example",
            "parse_int_list", "parse_float_list",
-           "positive_int", "non_negative_int"]
+           "positive_int", "non_negative_int", "DIGITS", "SETS",
+           "ENGINE_CHOICES", "ENGINE_HELP", "add_engine_arguments",
+           "layers_text", "check_fits", "percent"]
 
 
 class CliError(Exception):
@@ -201,3 +206,44 @@ def data_inputs(directory=None):
     """
     from purenn.io import mnist
     return [("data file", path) for path in mnist.data_files(directory)]
+
+
+# -- what train, evaluate and predict share ---------------------------------
+
+DIGITS = 10
+SETS = ("train", "validation", "test")   # as purenn.io.mnist.SETS
+# purenn.engines.ENGINES, spelt out so that --help imports no engine.
+ENGINE_CHOICES = ("auto", "reference", "codegen", "loops")
+ENGINE_HELP = ("how to run the arithmetic, the same bits from each: auto "
+               "(loops on PyPy, codegen elsewhere), reference (the primer's "
+               "code), codegen or loops")
+
+
+def add_engine_arguments(parser):
+    """--jobs and --engine, shared by train and evaluate."""
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                        help="processes to use (same results for any N)")
+    parser.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                        help=ENGINE_HELP)
+
+
+def layers_text(layers):
+    """Layer sizes as the flags spell them: ``784,30,10``."""
+    return ",".join(str(size) for size in layers)
+
+
+def check_fits(layers, rows, cols, what):
+    """Raise CliError unless ``layers`` take rows x cols pixels and have 10
+    outputs; ``what`` names the model in the message."""
+    if layers[0] != rows * cols:
+        raise CliError("{}: the input layer has {} neurons, the images have "
+                       "{} pixels ({}x{})".format(what, layers[0], rows * cols,
+                                                 rows, cols))
+    if layers[-1] != DIGITS:
+        raise CliError("{}: the output layer has {} neurons, MNIST needs {} "
+                       "(one per digit)".format(what, layers[-1], DIGITS))
+
+
+def percent(correct, total):
+    """``correct`` as a percentage of ``total`` (0.0 for no total)."""
+    return 100.0 * correct / total if total else 0.0

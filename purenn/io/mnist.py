@@ -24,6 +24,10 @@ the validation set, and the 10,000 of the t10k file the test set.  The split
 is by position, at image 50,000, whatever the file holds: a training file of
 200 images gives 200 training images and no validation images.
 
+The examples in memory (``Dataset``, ``MnistError``) and the text art of
+``show`` (``render_text``) are in ``purenn.io.mnistdata``; every public
+name there is importable from here too.
+
 The default directory is the package's ``purenn/data/mnist``, never relative
 to the working directory; it may lie inside a zip archive (``purenn.pyz``),
 which ``purenn.resources`` reads without unpacking.
@@ -42,17 +46,17 @@ which ``purenn.resources`` reads without unpacking.
 (784, [1.0, 0.2, 0.0], 7)
 >>> shutil.rmtree(folder)
 """
-import collections.abc
 import errno
 import gzip
 import hashlib
-import operator
 import os
 import zlib
 
 from purenn import resources
 from purenn.io.fileio import open_input
 from purenn.io.idx import read_idx_header, read_idx_row_ranges
+from purenn.io.mnistdata import (COLS, ROWS, SHADES, Dataset, MnistError,
+                                 render_text)
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
            "SETS", "load", "load_set", "load_sets", "find_file",
@@ -75,8 +79,6 @@ TRAINING_SIZE = 50000
 
 SETS = ("train", "validation", "test")
 
-ROWS = COLS = 28
-
 # The most images an MNIST file may declare: 2**17 = 131,072 (103 MB of
 # pixels), twice the 60,000 of the real training file.  The whole validation
 # set (every image after the 50,000th) is held in memory, so this bounds
@@ -88,91 +90,6 @@ MAX_IMAGES = 2 ** 17
 # lines of 64 hex digits and a name, with room for comments.
 SUMS_NAME = "SHA256SUMS"
 _MAX_SUMS_BYTES = 64 * 1024
-
-# _SCALE[v] is the float v/255: one shared object per pixel value.
-_SCALE = tuple(value / 255 for value in range(256))
-
-# Text-art shades from blank (0) to darkest (255): 10 levels of ~25.6 each.
-SHADES = " .:-=+*#%@"
-
-
-class MnistError(ValueError):
-    """A valid IDX file that does not hold what MNIST must hold."""
-
-
-class Dataset(collections.abc.Sequence):
-    """A read-only sequence of MNIST examples ``(x, y)``.
-
-    ``images`` is one ``bytes`` of ``len(self) * rows * cols`` pixels, image
-    after image, each row-major, 0..255; ``labels`` is one ``bytes`` of the
-    labels 0..9.  ``self[i]`` is ``(x, y)``: x a new list of rows*cols floats
-    value/255 (shared float objects), y the int label.  Negative indexes work
-    as for lists; a slice returns a Dataset.
-
-    >>> data = Dataset(bytes([0, 255, 255, 0, 51, 0, 0, 0]), bytes([3, 1]),
-    ...                rows=2, cols=2)
-    >>> data[-1]
-    ([0.2, 0.0, 0.0, 0.0], 1)
-    >>> data[:1].labels, data.pixels(0)
-    (b'\\x03', b'\\x00\\xff\\xff\\x00')
-    """
-
-    __slots__ = ("images", "labels", "rows", "cols", "_size")
-
-    def __init__(self, images, labels, rows=ROWS, cols=COLS):
-        if not isinstance(images, bytes) or not isinstance(labels, bytes):
-            raise TypeError("Dataset: images and labels must be bytes, got "
-                            "{} and {}".format(type(images).__name__,
-                                               type(labels).__name__))
-        if len(images) != len(labels) * rows * cols:
-            raise MnistError(
-                "Dataset: {} labels need {} pixel bytes of {}x{} images, "
-                "got {}".format(len(labels), len(labels) * rows * cols, rows,
-                                cols, len(images)))
-        self.images = images
-        self.labels = labels
-        self.rows = rows
-        self.cols = cols
-        self._size = rows * cols
-
-    def __len__(self):
-        return len(self.labels)
-
-    def _index(self, i):
-        n = len(self.labels)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("Dataset index out of range: {} examples"
-                             .format(n))
-        return i
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            chosen = range(len(self.labels))[i]
-            size = self._size
-            if chosen.step == 1:
-                images = self.images[chosen.start * size:chosen.stop * size]
-                labels = self.labels[chosen.start:chosen.stop]
-            else:
-                images = b"".join(self.images[j * size:(j + 1) * size]
-                                  for j in chosen)
-                labels = bytes(self.labels[j] for j in chosen)
-            return Dataset(images, labels, self.rows, self.cols)
-        i = self._index(operator.index(i))
-        start = i * self._size
-        x = [_SCALE[value] for value in self.images[start:start + self._size]]
-        return x, self.labels[i]
-
-    def pixels(self, i):
-        """Return the raw rows*cols pixel bytes of image ``i``."""
-        start = self._index(operator.index(i)) * self._size
-        return self.images[start:start + self._size]
-
-    def __repr__(self):
-        return "Dataset({} examples of {}x{})".format(len(self), self.rows,
-                                                      self.cols)
-
 
 def _candidates(base):
     """Return the accepted file names for a standard MNIST name."""
@@ -515,23 +432,3 @@ def verify_checksums(directory=None):
                                  path, found, expected, sums_path))
         checked.append(name)
     return checked
-
-
-def render_text(pixels, rows=ROWS, cols=COLS):
-    """Return an image as text art: one line per row, two characters a pixel.
-
-    ``pixels`` is a sequence of rows*cols ints 0..255 (e.g. the ``bytes`` of
-    ``Dataset.pixels``), row-major.  A pixel v is drawn as SHADES[v*10//256]
-    twice, so the picture looks about square in a terminal.  Lines are not
-    stripped: every line is 2*cols characters.
-
-    >>> print(render_text(bytes([0, 128, 255, 26]), rows=2, cols=2))
-      ++
-    @@..
-    """
-    if len(pixels) != rows * cols:
-        raise ValueError("render_text: {} pixels, expected {}x{} = {}"
-                         .format(len(pixels), rows, cols, rows * cols))
-    chars = [SHADES[value * len(SHADES) // 256] * 2 for value in pixels]
-    return "\n".join("".join(chars[row * cols:(row + 1) * cols])
-                     for row in range(rows))

@@ -431,3 +431,11 @@ def test_ci_sized_run_on_real_mnist_is_far_above_chance(tmp_path, capsys):
     assert record["correct"] >= 150
     assert record["correct"] == PINNED_CORRECT
 
+
+
+def test_step_size_and_its_alias_eta_are_one_flag():
+    from purenn.cli import build_parser
+    parser = build_parser()
+    for flag in ("--step-size", "--eta"):
+        args = parser.parse_args(["train", flag, "0.5"])
+        assert args.step_size == 0.5

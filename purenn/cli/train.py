@@ -26,7 +26,7 @@ from purenn.cli.trainreport import TrainReport
 DEFAULT_LAYERS = [784, 30, 10]
 DEFAULT_EPOCHS = 30
 DEFAULT_BATCH_SIZE = 10
-DEFAULT_ETA = 3.0
+DEFAULT_STEP_SIZE = 3.0
 
 __all__ = ["register", "train_command", "ENGINE_CHOICES", "DEFAULT_LAYERS"]
 
@@ -51,7 +51,7 @@ def register(subparsers):
         help="train a network on MNIST (network.py's SGD)",
         description="Train a network on MNIST with mini-batch SGD, exactly "
         "as network.py's SGD; with no flags, the book's run: 784,30,10, 30 "
-        "epochs, mini-batch 10, eta 3.0, on the first 50,000 training "
+        "epochs, mini-batch 10, step size 3.0, on the first 50,000 training "
         "images (the last 10,000 are the validation set), tested on the "
         "10,000 test images after every epoch.")
     train.add_argument("--layers", type=parse_int_list, default=None,
@@ -63,8 +63,12 @@ def register(subparsers):
     train.add_argument("--batch-size", type=positive_int,
                        default=DEFAULT_BATCH_SIZE, metavar="M",
                        help="mini-batch size")
-    train.add_argument("--eta", type=_non_negative_float, default=DEFAULT_ETA,
-                       help="learning rate")
+    # The rate's one name is the primer's step_size; --eta (network.py's
+    # name) stays as an alias for the commands people already type.
+    train.add_argument("--step-size", "--eta", dest="step_size",
+                       metavar="STEP", type=_non_negative_float,
+                       default=DEFAULT_STEP_SIZE,
+                       help="step size, the learning rate (network.py's eta)")
     train.add_argument("--seed", type=int, default=DEFAULT_SEED,
                        help="seeds random.Random: initial weights (without "
                        "--init), then the shuffle of every epoch")
@@ -151,7 +155,7 @@ def train_command(args, out=None, err=None):
                   len(test) if test_data is not None
                   else "none (--test-limit 0)",
                   args.epochs, "" if args.epochs == 1 else "s",
-                  args.batch_size, args.eta, args.seed,
+                  args.batch_size, args.step_size, args.seed,
                   ", from " + args.init if args.init else ""))
     out.flush()
     validate = None
@@ -162,7 +166,7 @@ def train_command(args, out=None, err=None):
                          show_progress=_isatty(out), validate=validate)
     report.has_test = test_data is not None
     try:
-        engines.sgd(net, training, args.epochs, args.batch_size, args.eta,
+        engines.sgd(net, training, args.epochs, args.batch_size, args.step_size,
                     test_data=test_data, on_epoch=report.epoch_done,
                     on_progress=report.progress, jobs=args.jobs,
                     engine=args.engine)

@@ -15,7 +15,8 @@ primer's arithmetic exactly as purenn computes it:
 - ``reset``: forget a session; ``example``: the primer's 1-1-1 worked example
   and its 2-3-2 demo, every value in order;
 - ``mnist``, ``prepare`` and ``upload``: an input from the MNIST test set, a
-  drawing or a PNG/PGM file, prepared like MNIST (``classroom.uploads``).
+  drawing or a PNG/PGM file, prepared like MNIST (``classroom.uploads``,
+  with ``purenn.drawing.prepare``).
 
 Every method takes the request as already-parsed JSON (dicts, lists, numbers)
 and returns a dict that ``json.dumps`` can write; a bad request raises

@@ -3,11 +3,12 @@
 The page sends a drawing as numbers (``/api/prepare``) or a PNG or PGM
 file's bytes (``/api/upload``).  Both become an input the way
 ``purenn predict --image`` reads one: ``purenn.io.images`` decodes the file
-and ``prepare_digit`` crops, scales and centres the digit as MNIST's were.
+and ``purenn.drawing.prepare.prepare_digit`` crops, scales and centres the
+digit as MNIST's were.
 What an upload may cost is checked before it is decoded:
 
-- at most ``MAX_PICTURE_PIXELS`` pixels (purenn.io.pictures: the one limit
-  on a picture's pixels), read from the PNG header;
+- at most ``MAX_PICTURE_PIXELS`` pixels (``purenn.drawing.pictures``: the
+  one limit on a picture's pixels), read from the PNG header;
 - at most ``MAX_DECODE_BYTES`` of unfiltered PNG rows, the CPU's real
   measure (a 9.6 KB file can hold 8 MB of them);
 - at most ``DECODE_SLOTS`` decodes at once (one per core); another waits
@@ -23,8 +24,9 @@ import io
 import os
 import threading
 
+from purenn.drawing import prepare
+from purenn.drawing.pictures import MAX_PICTURE_PIXELS
 from purenn.io import images, png
-from purenn.io.pictures import MAX_PICTURE_PIXELS
 from purenn.classroom.fields import ApiError, check_range, whole
 
 __all__ = ["MAX_PICTURE_PIXELS", "MAX_DECODE_BYTES", "DECODE_SLOTS",
@@ -93,10 +95,10 @@ def prepared(rows, description):
     """Return the answer for a picture (rows of 0..1, ink high): the input
     prepared like MNIST, its 0-255 pixels, the notes and ``description``."""
     try:
-        x, notes = images.prepare_digit(rows)
+        x, notes = prepare.prepare_digit(rows)
     except ValueError as exc:
         raise ApiError(str(exc))
-    return {"x": x, "pixels": images.to_pixels(x), "notes": notes,
+    return {"x": x, "pixels": prepare.to_pixels(x), "notes": notes,
             "source": description}
 
 

@@ -50,3 +50,19 @@ def test_the_page_step_is_trace_step():
     with open(os.path.join(FOLDER, "api.py")) as stream:
         source = stream.read()
     assert "propagate_backward(" not in source
+
+
+def test_the_picture_limit_is_defined_once():
+    # One limit for a picture's pixels: weights pictures and uploads.
+    from purenn.drawing import pictures
+    from purenn.classroom import uploads
+    assert api.MAX_PICTURE_PIXELS is uploads.MAX_PICTURE_PIXELS \
+        is pictures.MAX_PICTURE_PIXELS
+    homes = []
+    for root, _, names in os.walk(os.path.join(REPO, "purenn")):
+        for name in names:
+            if name.endswith(".py"):
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    if "\nMAX_PICTURE_PIXELS = " in f.read():
+                        homes.append(name)
+    assert homes == ["pictures.py"]

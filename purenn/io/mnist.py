@@ -96,6 +96,7 @@ _MAX_SUMS_BYTES = 64 * 1024
 # See _collect_on_pypy.
 _PYPY = sys.implementation.name == "pypy"
 
+
 def _candidates(base):
     """Return the accepted file names for a standard MNIST name."""
     # "train-images-idx3-ubyte" -> dotted "train-images.idx3-ubyte"

@@ -63,7 +63,7 @@ def test_train_save_log_then_evaluate_and_predict(tmp_path, tiny_mnist,
     assert err == ""      # not a terminal: no progress noise
     lines = out.splitlines()
     assert lines[0] == ("Training 784,8,10 on 200 images, testing on 100; 2 "
-                        "epochs, mini-batch 5, eta 2.0, seed 3")
+                        "epochs, mini-batch 5, step size 2.0, seed 3")
     assert lines[1].startswith("Epoch 0: ") and lines[2].startswith("Epoch 1: ")
     assert len(lines) == 4
     records = [json.loads(line) for line in open(log)]

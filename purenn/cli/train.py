@@ -150,7 +150,7 @@ def train_command(args, out=None, err=None):
     validation = sets.get("validation")
 
     out.write("Training {} on {} images, testing on {}; {} epoch{}, "
-              "mini-batch {}, eta {!r}, seed {}{}\n".format(
+              "mini-batch {}, step size {!r}, seed {}{}\n".format(
                   layers_text(net.layers), len(training),
                   len(test) if test_data is not None
                   else "none (--test-limit 0)",

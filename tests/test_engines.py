@@ -16,7 +16,7 @@ import traceback
 import pytest
 
 from purenn import Network, ShapeError, engines, epochs
-from purenn.engines import codegen as _codegen, driver
+from purenn.engines import codegen as _codegen, driver, unroll
 from support import assert_same_network, random_examples
 
 FAST = ["codegen", "loops"]
@@ -413,7 +413,7 @@ def test_generated_code_groups_inputs_and_keeps_hot_names_first():
     space = _codegen.build([784, 30, 10])
     assert space["predict"].__code__.co_varnames.index("a2_9") < 256
     assert space["update_w2"].__code__.co_nlocals < 256
-    assert _codegen._group(30) == 4 and _codegen._group(100) == 1
+    assert unroll._group(30) == 4 and unroll._group(100) == 1
 
 
 def test_shapes_too_large_to_unroll_use_the_reference(engine, monkeypatch):

@@ -21,8 +21,9 @@ not be the reference's: parameters that are not all floats (ints or
 Fractions give the reference exact rational arithmetic), non-finite
 parameters, a ``step_size`` that is not a finite int, float or Fraction, and
 (``codegen`` only) shapes whose unrolled code would exceed
-``codegen.MAX_TERMS`` multiply-adds.  Inputs and targets may be ints,
-floats or Fractions: ``float()`` gives the value float arithmetic would use.
+``codegen.MAX_TERMS`` multiply-adds or ``codegen.MAX_WIDTH`` first-layer
+neurons.  Inputs and targets may be ints, floats or Fractions: ``float()``
+gives the value float arithmetic would use.
 
 Why skipping zero inputs changes no bit.  Both fast engines visit only the
 non-zero inputs of the first layer (about 80% of MNIST's pixels are 0).

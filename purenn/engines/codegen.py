@@ -7,7 +7,7 @@ over the neurons of every layer so that each neuron's z, a and deltas are
 plain local variables; ``build`` compiles it.
 
 To read the code for a shape, print it: ``purenn engines --source
-784,30,10`` (about 1,300 lines) or ``print(source([784, 30, 10]))``;
+784,30,10`` (about 1,200 lines) or ``print(source([784, 30, 10]))``;
 ``build`` registers it in ``linecache``, so a
 traceback from it shows its lines, under ``filename(layers)``.
 
@@ -33,12 +33,17 @@ from purenn.engines.unroll import source
 from purenn.exact import exp as exact_exp
 
 __all__ = ["source", "filename", "build", "kernel", "Kernel", "supports",
-           "MAX_TERMS"]
+           "MAX_TERMS", "MAX_WIDTH"]
 
 # Beyond this many unrolled multiply-adds in the layers after the first the
 # generated code gets too large to compile quickly; purenn.engines then falls
 # back to the reference path.
 MAX_TERMS = 40000
+
+# Every neuron of the first layer is unrolled in every generated function,
+# about 2 kB of source each: wider first layers (8 MB of source here) use
+# the reference too, so the source stays bounded for any shape.
+MAX_WIDTH = 4000
 
 
 def filename(layers):
@@ -71,7 +76,13 @@ def build(layers):
 
 
 def supports(layers):
-    """Return True if the unrolled code for ``layers`` stays small enough."""
+    """Return True if the unrolled code for ``layers`` stays small enough.
+
+    >>> supports([784, 30, 10]), supports([2, MAX_WIDTH + 1])
+    (True, False)
+    """
+    if layers[1] > MAX_WIDTH:
+        return False
     # Whole numbers: builtin sum() is exact for ints on every version (only
     # its float arithmetic changed in 3.12).
     return sum(layers[l - 1] * layers[l]

@@ -39,8 +39,8 @@ import zlib
 
 from purenn import resources
 
-__all__ = ["TIMESTAMP", "INTERPRETER", "package_files", "archive_bytes",
-           "build"]
+__all__ = ["TIMESTAMP", "INTERPRETER", "package_files", "deflate",
+           "archive_bytes", "build"]
 
 # 1980-01-01 00:00:00, the zip format's epoch: the same in every build.
 TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -74,7 +74,7 @@ _DOS_TIME = (TIMESTAMP[3] << 11) | (TIMESTAMP[4] << 5) | (TIMESTAMP[5] // 2)
 _UTF8_NAME = 1 << 11
 
 
-def _deflate(data):
+def deflate(data):
     """Return ``data`` as a raw deflate stream (what a zip member holds):
     level 9, memLevel 9, the shorter of the default and filtered
     strategies (the default on a tie, so the choice is fixed)."""
@@ -91,7 +91,7 @@ def _member(name, data):
     """Return ``(local header + contents, central directory entry)`` for
     a member at offset 0; the caller adds the offset to the entry."""
     method = _STORED if name.endswith(_STORED_SUFFIXES) else _DEFLATED
-    packed = data if method == _STORED else _deflate(data)
+    packed = data if method == _STORED else deflate(data)
     encoded = name.encode("utf-8")
     flags = 0 if encoded == name.encode("ascii", "replace") else _UTF8_NAME
     common = struct.pack("<HHHHHIIIH", _VERSION, flags, method, _DOS_TIME,

@@ -7,14 +7,13 @@ It imports purenn's modules from the archive through a small finder of its
 own rather than ``zipimport``, then runs the command line.  Both read each
 module's source out of the zip and compile it (a zip holds no
 ``__pycache__``, and nothing is written beside the archive); the finder is
-there for PyPy's memory.  On PyPy, importing every purenn module through
-zipimport peaked 62 MB above importing the same sources from a folder, and
-compiling leaves garbage that PyPy's collector keeps in memory it does not
-give back: ``purenn.pyz train --epochs 1 --train-limit 2000`` peaked at
-480 MB against the checkout's 439 MB (whose modules are precompiled in
-``__pycache__``).  Collecting after each module on PyPy brings that to 468
-MB, what a copied ``purenn/`` folder without ``__pycache__`` takes; CPython
-does not need it (1 MB over the checkout).
+there for PyPy's memory: compiling leaves garbage that PyPy's collector
+frees only at its next major collection, and collecting after each module
+keeps it off the peak.  ``purenn.pyz train --epochs 1 --train-limit 2000``
+on PyPy 3.9 peaked at 353 MB this way, 362 MB without the collections and
+373 MB through plain ``zipimport`` (the checkout, whose modules come
+precompiled from ``__pycache__``: 377 MB; docs/install.md).  CPython does
+not need it.
 
 Modules' ``__file__`` runs through the archive
 (``/home/me/purenn.pyz/purenn/network.py``), as with zipimport, which

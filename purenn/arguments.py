@@ -6,7 +6,8 @@ once, are the target column a ``y`` stands for (``target_column``), its
 label (``label_of``), the label an output gives (``argmax``), the counts of
 both (``confusion_matrix``), and the checks of the counts, with one set of
 messages, made before any work.  ``purenn.network`` re-exports the first
-four.
+four.  Every command reading MNIST takes the same ``--data DIR``: it is
+declared here once (``add_data_argument``), with one help text.
 
 >>> label_of(3), label_of([0.0, 1.0, 0.0])
 (3, 1)
@@ -20,7 +21,12 @@ import numbers
 from purenn import matrix
 
 __all__ = ["target_column", "label_of", "argmax", "confusion_matrix",
-           "check_jobs", "check_sgd_arguments"]
+           "check_jobs", "check_sgd_arguments", "add_data_argument",
+           "DATA_HELP"]
+
+# The one help text of --data.  Its default (None) is resolved to the
+# package's purenn/data/mnist in one place: purenn.io.mnist.data_directory.
+DATA_HELP = "MNIST directory (default: the shipped purenn/data/mnist)"
 
 
 def target_column(y, size):
@@ -110,3 +116,13 @@ def check_sgd_arguments(epochs, mini_batch_size, jobs):
         raise ValueError("mini_batch_size must be a whole number >= 1, "
                          "got {!r}".format(mini_batch_size))
     check_jobs(jobs)
+
+
+def add_data_argument(parser):
+    """Add ``--data DIR`` to an argparse ``parser`` (every MNIST command).
+
+    The value stays None when the flag is not given: the command passes it
+    on, and ``purenn.io.mnist.data_directory`` resolves it, so the default
+    lives in one place.
+    """
+    parser.add_argument("--data", metavar="DIR", default=None, help=DATA_HELP)

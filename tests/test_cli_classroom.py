@@ -12,7 +12,7 @@ from purenn.classroom import gradcheck
 from purenn.classroom import trace as trace_module
 from purenn.classroom.trace import demo_network
 from purenn.cli import main
-from purenn.io.pictures import weights_picture
+from purenn.drawing.pictures import weights_picture
 from purenn.io.png import read_png
 from purenn.network import Network
 from support import decode_rgb_png, svg_texts, walk_floats, tiny_network
@@ -142,7 +142,7 @@ def write_log(path, records):
 
 def test_cli_plot_reads_a_train_log(tmp_path, capsys):
     log = tmp_path / "log.jsonl"
-    # The keys 'train --log' writes (purenn/_cli_train.py), plus a blank line.
+    # The keys 'train --log' writes (purenn/cli/trainreport.py, purenn/io/trainlog.py), plus a blank line.
     write_log(log, [{"epoch": 0, "correct": 900, "total": 1000,
                      "accuracy": 0.9, "seconds": 1.5},
                     {"epoch": 1, "correct": 925, "total": 1000}])

@@ -13,6 +13,7 @@ import pytest
 from purenn import Network
 from purenn.io import mnist
 from purenn.cli import train as _cli_train
+from purenn.cli.trainreport import TrainReport
 from purenn.cli import main
 from purenn.io.png import write_png
 
@@ -62,7 +63,7 @@ def test_train_save_log_then_evaluate_and_predict(tmp_path, tiny_mnist,
     assert err == ""      # not a terminal: no progress noise
     lines = out.splitlines()
     assert lines[0] == ("Training 784,8,10 on 200 images, testing on 100; 2 "
-                        "epochs, mini-batch 5, eta 2.0, seed 3")
+                        "epochs, mini-batch 5, step size 2.0, seed 3")
     assert lines[1].startswith("Epoch 0: ") and lines[2].startswith("Epoch 1: ")
     assert len(lines) == 4
     records = [json.loads(line) for line in open(log)]
@@ -191,9 +192,8 @@ def test_training_without_test_data(tmp_path, tiny_mnist, capsys):
 def test_summary_names_the_first_best_epoch():
     clock = iter([100.0 + 10 * i for i in range(40)])
     args = argparse.Namespace(save="m.json", log=None)
-    report = _cli_train._TrainReport(None, args, 10, io.StringIO(),
-                                     io.StringIO(), show_progress=False,
-                                     clock=lambda: next(clock))
+    report = TrainReport(None, args, 10, io.StringIO(), io.StringIO(),
+                         show_progress=False, clock=lambda: next(clock))
     report.net = type("Net", (), {"save": lambda self, path: None})()
     for epoch, correct in enumerate([50, 70, 70, 60]):
         report.epoch_done({"epoch": epoch, "correct": correct, "total": 100})
@@ -245,14 +245,14 @@ def test_ctrl_c_keeps_the_last_full_epoch(tmp_path, tiny_mnist, capsys,
                   reference) == 0
     capsys.readouterr()
 
-    original = _cli_train._TrainReport.progress
+    original = TrainReport.progress
 
     def interrupt_in_epoch_2(self, done, total):
         if self.epoch == 2 and done > total // 2:
             raise KeyboardInterrupt
         return original(self, done, total)
 
-    monkeypatch.setattr(_cli_train._TrainReport, "progress",
+    monkeypatch.setattr(TrainReport, "progress",
                         interrupt_in_epoch_2)
     model = str(tmp_path / "model.json")
     log = str(tmp_path / "log.jsonl")
@@ -275,7 +275,7 @@ def test_ctrl_c_keeps_the_last_full_epoch(tmp_path, tiny_mnist, capsys,
 def test_ctrl_c_before_any_epoch(tmp_path, tiny_mnist, capsys, monkeypatch):
     def interrupt(self, done, total):
         raise KeyboardInterrupt
-    monkeypatch.setattr(_cli_train._TrainReport, "progress", interrupt)
+    monkeypatch.setattr(TrainReport, "progress", interrupt)
     model = str(tmp_path / "model.json")
     assert _train(tmp_path, tiny_mnist, "--save", model) == 130
     assert capsys.readouterr().err == (
@@ -431,3 +431,11 @@ def test_ci_sized_run_on_real_mnist_is_far_above_chance(tmp_path, capsys):
     assert record["correct"] >= 150
     assert record["correct"] == PINNED_CORRECT
 
+
+
+def test_step_size_and_its_alias_eta_are_one_flag():
+    from purenn.cli import build_parser
+    parser = build_parser()
+    for flag in ("--step-size", "--eta"):
+        args = parser.parse_args(["train", flag, "0.5"])
+        assert args.step_size == 0.5

@@ -1,11 +1,13 @@
-"""purenn.io.images: reading PGM/PNG drawings and preparing them like MNIST."""
+"""purenn.io.images (reading PGM/PNG drawings) and purenn.drawing.prepare
+(preparing them like MNIST)."""
 import struct
 
 import pytest
 
+from purenn.drawing import prepare
+from purenn.drawing.prepare import prepare_digit, to_pixels
 from purenn.io import images
-from purenn.io.images import (ImageError, decode_pgm, prepare_digit, read_image,
-                           to_pixels)
+from purenn.io.images import ImageError, decode_pgm, read_image
 from purenn.io.png import encode_png, write_png
 
 
@@ -110,10 +112,10 @@ def test_area_averaging_by_hand():
     #   out 1 = [1.5, 3): 0*0.5 + 0*1        -> 0
     #   out 2 = [3, 4.5): 1*1 + 1*0.5        -> 1.5/1.5 = 6/6
     #   out 3 = [4.5, 6): 1*0.5 + 0*1        -> 0.5/1.5 = 2/6
-    assert images._resample([1, 0, 0, 1, 1, 0], 4) == [4 / 6, 0.0, 1.0, 2 / 6]
+    assert prepare._resample([1, 0, 0, 1, 1, 0], 4) == [4 / 6, 0.0, 1.0, 2 / 6]
     # Enlarging 2 -> 3: the middle output straddles both sources equally.
-    assert images._resample([0, 1], 3) == [0.0, 0.5, 1.0]
-    assert images._resample([0.25, 1], 4) == [0.25, 0.25, 1.0, 1.0]
+    assert prepare._resample([0, 1], 3) == [0.0, 0.5, 1.0]
+    assert prepare._resample([0.25, 1], 4) == [0.25, 0.25, 1.0, 1.0]
 
 
 # -- prepare_digit --------------------------------------------------------

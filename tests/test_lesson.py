@@ -151,7 +151,7 @@ def test_every_preparation_note_has_the_pages_chinese():
     import re
     import shutil
     import subprocess
-    from purenn.io import images
+    from purenn.drawing import prepare
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         if os.environ.get("CI") == "true":
@@ -159,11 +159,11 @@ def test_every_preparation_note_has_the_pages_chinese():
         pytest.skip("node is not installed")
     notes = ["drawing 112x112"]
     for rows in _pictures():
-        notes += images.prepare_digit(rows)[1]
+        notes += prepare.prepare_digit(rows)[1]
     kinds = set(re.sub(r"[0-9.]+", "#", n) for n in notes)
     assert len(kinds) == 9, kinds      # every sentence prepare_digit has
     with pytest.raises(ValueError, match="no digit found") as blank:
-        images.prepare_digit([[0.5] * 28 for _ in range(28)])
+        prepare.prepare_digit([[0.5] * 28 for _ in range(28)])
     notes.append(str(blank.value))
     i18n = os.path.join(os.path.dirname(api.__file__), "static", "i18n.js")
     script = ("import(process.argv[1]).then(function (m) {"

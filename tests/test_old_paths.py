@@ -18,14 +18,19 @@ MOVED = {
     "purenn.mnist": "purenn.io.mnist",
     "purenn.idx": "purenn.io.idx",
     "purenn.png": "purenn.io.png",
-    "purenn.images": "purenn.io.images",
-    "purenn.svg": "purenn.io.svg",
+    "purenn.svg": "purenn.drawing.svg",
     "purenn.fileio": "purenn.io.fileio",
     "purenn.trace": "purenn.classroom.trace",
     "purenn.gradcheck": "purenn.classroom.gradcheck",
     "purenn.selftest": "purenn.classroom.selftest",
     "purenn.fast": "purenn.engines",
     "purenn.parallel": "purenn.engines.parallel",
+}
+
+# 0.1 paths split in two: each public name of the new modules is offered,
+# the same object.
+SPLIT = {
+    "purenn.images": ("purenn.io.images", "purenn.drawing.prepare"),
 }
 
 
@@ -82,3 +87,19 @@ def test_old_api_still_works():
     assert "warned: purenn.mnist is deprecated: import purenn.io.mnist " \
         "instead" in result.stdout
     assert result.stdout.rstrip().endswith("2")
+
+
+@pytest.mark.parametrize("old", sorted(SPLIT))
+def test_split_old_path_warns_and_offers_every_new_name(old):
+    with pytest.warns(DeprecationWarning) as caught:
+        module = _fresh_import(old)
+    messages = [str(w.message) for w in caught
+                if issubclass(w.category, DeprecationWarning)]
+    assert any(old in text and all(new in text for new in SPLIT[old])
+               and "instead" in text and "0.3.0" in text
+               for text in messages), messages
+    for new in SPLIT[old]:
+        target = importlib.import_module(new)
+        for name in target.__all__:
+            assert getattr(module, name) is getattr(target, name), name
+            assert name in module.__all__

@@ -205,7 +205,7 @@ def test_weights_zoom_is_bounded(tmp_path, model, capsys):
         "limit of 4,000,000; use --zoom 33 or less")
     assert not os.path.exists(out)
     # The largest zoom named is the largest that fits (59 * 33 = 1947).
-    from purenn.io.pictures import MAX_PICTURE_PIXELS, picture_size
+    from purenn.drawing.pictures import MAX_PICTURE_PIXELS, picture_size
     assert picture_size(3, 784, 33) == (1947, 1947)
     assert 1947 ** 2 <= MAX_PICTURE_PIXELS < (59 * 34) ** 2
 

@@ -1,9 +1,9 @@
-"""purenn.io.pictures: the weights picture, pixel by pixel, against one
+"""purenn.drawing.pictures: the weights picture, pixel by pixel, against one
 worked by hand (the weights command is tested in test_cli_classroom.py)."""
 
 import pytest
 
-from purenn.io.pictures import tile_shape, weights_picture
+from purenn.drawing.pictures import tile_shape, weights_picture
 from support import tiny_network
 
 WHITE, GREY = (255, 255, 255), (160, 160, 160)

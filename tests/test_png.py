@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from purenn.io import png
+from purenn.io import png, pngchunks
 from support import needs_tracemalloc, tracemalloc
 from purenn.io.png import (PNG_SIGNATURE, PngError, PngReader, decode_png,
                            encode_png, read_png, write_png)
@@ -461,7 +461,7 @@ def test_zlib_bomb_is_refused_without_inflating_it():
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 4 * png._PIECE + 2 * len(data), peak
+    assert peak < 4 * pngchunks.PIECE + 2 * len(data), peak
 
 
 def test_paeth_over_zeros_repeats_the_row_above():

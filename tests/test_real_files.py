@@ -7,7 +7,8 @@ import struct
 
 import pytest
 
-from purenn.io.images import prepare_digit, read_image
+from purenn.drawing.prepare import prepare_digit
+from purenn.io.images import read_image
 from purenn.io.png import decode_png, read_png
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")

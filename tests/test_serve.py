@@ -1,7 +1,7 @@
 """The classroom server and its JSON API, over real HTTP on an ephemeral port.
 
 Every answer is checked against what the library computes for the same
-input (the reference ``Network``, ``trace.trace``, ``images.prepare_digit``),
+input (the reference ``Network``, ``trace.trace``, ``prepare.prepare_digit``),
 so the page can only show purenn's own numbers.
 """
 import http.client
@@ -20,6 +20,7 @@ from purenn import network
 from purenn.cli import main
 from purenn.cli import serve as serve_cli
 from purenn.classroom import api, serve, trace
+from purenn.drawing import prepare
 from purenn.io import images, mnist
 from support import REPO, assert_same_bits
 
@@ -240,7 +241,7 @@ def test_upload_png_is_read_by_purenn():
         data = stream.read()
     answer = api.Classroom(_net()).upload(data)
     rows, _ = images.read_image(SEVEN_PNG)
-    x, notes = images.prepare_digit(rows)
+    x, notes = prepare.prepare_digit(rows)
     assert_same_bits(answer["x"], x)
     assert answer["notes"] == notes
 
@@ -251,13 +252,13 @@ def test_upload_pgm_and_drawing_over_http(server):
         picture[r][5] = picture[r][6] = 200
     pgm = b"P5 12 10 255\n" + bytes(v for row in picture for v in row)
     uploaded = post(server, "/api/upload", raw=pgm)
-    x, _ = images.prepare_digit([[v / 255 for v in row] for row in picture])
+    x, _ = prepare.prepare_digit([[v / 255 for v in row] for row in picture])
     assert_same_bits(uploaded["x"], x)
     drawn = post(server, "/api/prepare", {
         "width": 12, "height": 10, "pixels": [v for row in picture
                                                for v in row]})
     assert_same_bits(drawn["x"], x)
-    assert drawn["pixels"] == images.to_pixels(x)
+    assert drawn["pixels"] == prepare.to_pixels(x)
 
 
 def test_upload_of_a_huge_png_is_refused_before_decoding(server):

@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from purenn.io.svg import line_chart, nice_ticks
+from purenn.drawing.svg import line_chart, nice_ticks
 from support import svg_texts
 
 SVG = "{http://www.w3.org/2000/svg}"

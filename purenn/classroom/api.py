@@ -14,7 +14,7 @@ primer's arithmetic exactly as purenn computes it:
 - ``reset``: forget a session; ``example``: the primer's 1-1-1 worked example
   and its 2-3-2 demo, every value in order;
 - ``mnist``, ``prepare`` and ``upload``: an input from the MNIST test set, a
-  drawing or a PNG/PGM file, prepared like MNIST by ``purenn.io.images``.
+  drawing or a PNG/PGM file, prepared like MNIST by ``purenn.drawing.prepare``.
 
 Every method takes the request as already-parsed JSON (dicts, lists, numbers)
 and returns a dict that ``json.dumps`` can write; a bad request raises
@@ -48,6 +48,7 @@ from purenn.primer import cost
 from purenn.classroom import lesson
 from purenn.classroom import trace as tracing
 from purenn.primer import sigmoid_prime
+from purenn.drawing import prepare
 from purenn.io import images, png
 from purenn.classroom import sessions as _sessions
 from purenn.classroom.sessions import MAX_SESSIONS, pack_matrices, \
@@ -721,10 +722,10 @@ class Classroom:
 
     def _prepared(self, rows, description):
         try:
-            x, notes = images.prepare_digit(rows)
+            x, notes = prepare.prepare_digit(rows)
         except ValueError as exc:
             raise ApiError(str(exc))
-        return {"x": x, "pixels": images.to_pixels(x), "notes": notes,
+        return {"x": x, "pixels": prepare.to_pixels(x), "notes": notes,
                 "source": description}
 
     def prepare(self, body):

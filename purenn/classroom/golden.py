@@ -108,7 +108,7 @@ def _mnist(directory=None):
     if len(training) < MNIST_TRAIN or len(test) < MNIST_TEST:
         raise ValueError("MNIST in {} has too few examples for the golden "
                          "case: need {} training and {} test".format(
-                             directory or mnist.DEFAULT_DIRECTORY,
+                             mnist.data_directory(directory),
                              MNIST_TRAIN, MNIST_TEST))
     return {"description": "The book's 784-30-10 network (seed 0) on the "
                            "first {} MNIST training images, mini-batches of "

@@ -157,7 +157,7 @@ class _Skip(Exception):
 def _check_mnist(directory):
     from purenn import resources  # the shipped data may be in purenn.pyz
     from purenn.io import mnist
-    folder = directory if directory is not None else mnist.DEFAULT_DIRECTORY
+    folder = mnist.data_directory(directory)
     sums = os.path.join(folder, "SHA256SUMS")
     if directory is None and not resources.isfile(sums):
         raise _Skip(resources.missing_data_advice("mnist"))

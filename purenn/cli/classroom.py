@@ -11,6 +11,7 @@ import math
 import random
 import sys
 
+from purenn.arguments import add_data_argument
 from purenn.cli.common import CliError, parse_float_list, parse_int_list, \
     positive_int, non_negative_int
 
@@ -123,9 +124,7 @@ def register(subparsers):
         description="Check with the standard library alone that purenn "
                     "computes what it should; one line per check, exit 1 on "
                     "any failure.")
-    selftest.add_argument("--data", metavar="DIR", default=None,
-                          help="MNIST directory (default: the shipped "
-                               "data/mnist)")
+    add_data_argument(selftest)
     selftest.set_defaults(func=run_selftest)
 
 
@@ -230,7 +229,7 @@ def run_weights(args, out=None):
     out = sys.stdout if out is None else out
     from purenn.network import load
     from purenn.io.fileio import check_outputs
-    from purenn.io import pictures
+    from purenn.drawing import pictures
     from purenn.io.png import write_png
     check_outputs([("--out", args.out)], inputs=[("MODEL", args.model)])
     net = load(args.model)
@@ -262,7 +261,7 @@ def run_plot(args, out=None):
     out = sys.stdout if out is None else out
     from purenn.io.fileio import atomic_write, check_outputs
     from purenn.io import trainlog
-    from purenn.io.svg import line_chart
+    from purenn.drawing.svg import line_chart
     check_outputs([("--out", args.out)], inputs=[("LOG", args.log)])
     points = trainlog.read_log(args.log)
     text = line_chart([epoch for epoch, _ in points],

@@ -1,12 +1,18 @@
-"""What every ``purenn`` subcommand module shares: ``CliError``, the
-one-line-error parser class and the argparse value types."""
+"""What the ``purenn`` subcommand modules share: ``CliError``, the
+one-line-error parser class, the argparse value types, the one MNIST loader
+of every command (``load_mnist_sets``, ``load_mnist``), and what ``train``,
+``evaluate`` and ``predict`` share (``--engine``/``--jobs``, the check that a
+model fits MNIST)."""
 import argparse
 import math
 
-__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist", "data_inputs",
+__all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
+           "load_mnist_sets", "check_data_directory", "data_inputs",
            "load_mnist_example",
            "parse_int_list", "parse_float_list",
-           "positive_int", "non_negative_int"]
+           "positive_int", "non_negative_int", "DIGITS", "SETS",
+           "ENGINE_CHOICES", "ENGINE_HELP", "add_engine_arguments",
+           "layers_text", "check_fits", "percent"]
 
 
 class CliError(Exception):
@@ -99,32 +105,73 @@ def parse_float_list(text):
     return values
 
 
+def _no_directory(directory):
+    """The CliError for an MNIST directory (``--data``) that is not there:
+    the one message every command gives for it."""
+    from purenn.io import mnist
+    if directory is None:  # the shipped data: say how to get it back
+        from purenn.resources import missing_data_advice
+        return CliError("no MNIST data: {}; or give the folder that holds "
+                        "the four MNIST files with --data DIR".format(
+                            missing_data_advice("mnist")))
+    return CliError(
+        "{}: no MNIST directory here; give the folder that holds the "
+        "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "
+        "purenn source downloads them)".format(mnist.data_directory(directory)))
+
+
+def check_data_directory(directory=None):
+    """Raise the loaders' CliError unless ``directory`` (``--data``; None:
+    the shipped data) is a directory; for commands that read MNIST later or
+    through the library (``serve``, ``golden``)."""
+    from purenn import resources
+    from purenn.io import mnist
+    if not resources.isdir(mnist.data_directory(directory)):
+        raise _no_directory(directory)
+
+
+def load_mnist_sets(directory=None, limits=None):
+    """Load MNIST sets for a command: the one loader of the command line.
+
+    As ``purenn.io.mnist.load_sets`` (each file read once, whatever sets
+    share it; a dict of Datasets by set name), but a missing directory or
+    an empty set is a CliError that says how to give one: an installed
+    purenn has no data/mnist beside it.
+    """
+    from purenn.io import mnist
+    sets = _loading(directory, mnist.load_sets, limits)
+    for which in mnist.SETS:
+        if which in sets and len(sets[which]) == 0 and limits[which] != 0:
+            raise CliError("no {} images in {}".format(
+                which, mnist.data_directory(directory)))
+    return sets
+
+
 def load_mnist(which, directory=None, limit=None, first=0):
     """Load MNIST set ``which`` from ``directory`` (``--data``) for a command.
 
-    As ``purenn.io.mnist.load_set``, but a missing directory or an empty set
-    is a CliError that says how to give one: an installed purenn has no
-    data/mnist beside it.
+    As ``purenn.io.mnist.load_set``, with the errors of load_mnist_sets
+    (no empty-set error when ``first`` skips examples: load_mnist_example
+    says what is out of range).
     """
     from purenn.io import mnist
-    try:
-        data = mnist.load_set(directory, which, limit, first)
-    except FileNotFoundError as exc:
-        if exc.filename != (directory or mnist.DEFAULT_DIRECTORY):
-            raise
-        if directory is None:  # the shipped data: say how to get it back
-            from purenn.resources import missing_data_advice
-            raise CliError("no MNIST data: {}; or give the folder that "
-                           "holds the four MNIST files with --data DIR"
-                           .format(missing_data_advice("mnist")))
-        raise CliError(
-            "{}: no MNIST directory here; give the folder that holds the "
-            "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "
-            "purenn source downloads them)".format(exc.filename))
+    data = _loading(directory, mnist.load_set, which, limit, first)
     if len(data) == 0 and limit != 0 and first == 0:
         raise CliError("no {} images in {}".format(
-            which, directory or mnist.DEFAULT_DIRECTORY))
+            which, mnist.data_directory(directory)))
     return data
+
+
+def _loading(directory, load, *args):
+    """Call ``load(directory, *args)``; a missing directory is the one
+    CliError of _no_directory."""
+    from purenn.io import mnist
+    try:
+        return load(directory, *args)
+    except FileNotFoundError as exc:
+        if exc.filename != mnist.data_directory(directory):
+            raise
+        raise _no_directory(directory)
 
 
 _OUT_OF_RANGE = ("--index {index} is out of range: the {which} set has {size} "
@@ -144,7 +191,7 @@ def load_mnist_example(which, directory, index, out_of_range=_OUT_OF_RANGE):
         size = mnist.set_size(directory, which)
         if size == 0:
             raise CliError("no {} images in {}".format(
-                which, directory or mnist.DEFAULT_DIRECTORY))
+                which, mnist.data_directory(directory)))
         raise CliError(out_of_range.format(index=index, which=which,
                                            size=size, last=size - 1))
     return data.pixels(0), data.labels[0]
@@ -159,3 +206,44 @@ def data_inputs(directory=None):
     """
     from purenn.io import mnist
     return [("data file", path) for path in mnist.data_files(directory)]
+
+
+# -- what train, evaluate and predict share ---------------------------------
+
+DIGITS = 10
+SETS = ("train", "validation", "test")   # as purenn.io.mnist.SETS
+# purenn.engines.ENGINES, spelt out so that --help imports no engine.
+ENGINE_CHOICES = ("auto", "reference", "codegen", "loops")
+ENGINE_HELP = ("how to run the arithmetic, the same bits from each: auto "
+               "(loops on PyPy, codegen elsewhere), reference (the primer's "
+               "code), codegen or loops")
+
+
+def add_engine_arguments(parser):
+    """--jobs and --engine, shared by train and evaluate."""
+    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                        help="processes to use (same results for any N)")
+    parser.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                        help=ENGINE_HELP)
+
+
+def layers_text(layers):
+    """Layer sizes as the flags spell them: ``784,30,10``."""
+    return ",".join(str(size) for size in layers)
+
+
+def check_fits(layers, rows, cols, what):
+    """Raise CliError unless ``layers`` take rows x cols pixels and have 10
+    outputs; ``what`` names the model in the message."""
+    if layers[0] != rows * cols:
+        raise CliError("{}: the input layer has {} neurons, the images have "
+                       "{} pixels ({}x{})".format(what, layers[0], rows * cols,
+                                                 rows, cols))
+    if layers[-1] != DIGITS:
+        raise CliError("{}: the output layer has {} neurons, MNIST needs {} "
+                       "(one per digit)".format(what, layers[-1], DIGITS))
+
+
+def percent(correct, total):
+    """``correct`` as a percentage of ``total`` (0.0 for no total)."""
+    return 100.0 * correct / total if total else 0.0

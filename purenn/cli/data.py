@@ -7,6 +7,7 @@
 """
 import sys
 
+from purenn.arguments import add_data_argument
 from purenn.cli.common import (data_inputs, load_mnist_example,
                                non_negative_int)
 
@@ -23,9 +24,7 @@ def register(subparsers):
                       choices=("train", "validation", "test"),
                       default="test",
                       help="which MNIST set to read (default: test)")
-    show.add_argument("--data", metavar="DIR", default=None,
-                      help="directory holding the MNIST files (default: the "
-                           "shipped purenn/data/mnist)")
+    add_data_argument(show)
     show.add_argument("--out", metavar="PNG", default=None,
                       help="also write the image as a 28x28 greyscale PNG "
                            "holding the MNIST bytes unchanged (white ink on "

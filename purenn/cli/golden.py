@@ -6,7 +6,9 @@
 import os
 import sys
 
-from purenn.cli.common import CliError, non_negative_int
+from purenn.arguments import add_data_argument
+from purenn.cli.common import (CliError, check_data_directory,
+                               non_negative_int)
 
 __all__ = ["register"]
 
@@ -56,9 +58,7 @@ def register(subparsers):
                              "(float.hex) instead of a JSON number")
     golden.add_argument("--cases", type=_case_list, default=None,
                         help="comma-separated case names (default: all four)")
-    golden.add_argument("--data", metavar="DIR", default=None,
-                        help="MNIST directory for the 784-30-10 case (default: "
-                             "the shipped data/mnist)")
+    add_data_argument(golden)     # read by the 784-30-10 case
     golden.set_defaults(func=run_golden)
 
     compare = subparsers.add_parser(
@@ -118,6 +118,8 @@ def run_golden(args, out=None):
     from purenn.io.fileio import check_outputs
     names = [name for name, _ in golden.CASES] if args.cases is None \
         else args.cases
+    if "mnist-784-30-10" in names:     # the case that reads --data
+        check_data_directory(args.data)
     check_outputs([("--out", os.path.join(args.out, name + ".json"))
                    for name in names], inputs=data_inputs(args.data))
     paths = golden.write_fixtures(args.out, hex=args.hex, cases=args.cases,

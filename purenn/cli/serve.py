@@ -11,7 +11,9 @@ import sys
 import argparse
 
 from purenn import resources
-from purenn.cli.common import CliError, positive_int
+from purenn.arguments import add_data_argument
+from purenn.cli.common import (CliError, check_data_directory,
+                               load_mnist_sets, positive_int)
 
 # The shipped model, in the package (maybe inside purenn.pyz).
 DEFAULT_MODEL = resources.data_path("models", "mnist-784-30-10.json")
@@ -73,9 +75,7 @@ def register(subparsers):
                        help="address to listen on; 0.0.0.0 shares the page "
                        "with the classroom network, ::1 is IPv6's loopback "
                        "(default: 127.0.0.1)")
-    serve.add_argument("--data", metavar="DIR", default=None,
-                       help="MNIST directory (default: the shipped "
-                       "purenn/data/mnist)")
+    add_data_argument(serve)
     serve.add_argument("--train", action="store_true",
                        help="also train a fresh 784-30-10 network in the "
                        "background ({} images, {} epochs) and show it "
@@ -120,6 +120,9 @@ def serve_command(args, out=None, ready=None, err=None):
     from purenn.classroom.serve import Training, is_loopback, make_server
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
+    if args.data is not None or args.train:
+        # A wrong --data is the loaders' one line, as for every command.
+        check_data_directory(args.data)
     path = _model_path(args.model)
     net = network.load(path)
     # A 784-input network gets the digit page; a small one (at most
@@ -134,10 +137,10 @@ def serve_command(args, out=None, ready=None, err=None):
                      mnist_directory=args.data)
     training = None
     if args.train:
-        from purenn.io import mnist
-        train = mnist.load_set(args.data, "train", TRAIN_EXAMPLES)
-        test = mnist.load_set(args.data, "test", TEST_EXAMPLES)
-        training = Training(train, test, epochs=args.train_epochs)
+        sets = load_mnist_sets(args.data, {"train": TRAIN_EXAMPLES,
+                                           "test": TEST_EXAMPLES})
+        training = Training(sets["train"], sets["test"],
+                            epochs=args.train_epochs)
     def log(line):
         # One line for each request answered with an error.
         err.write(line + "\n")
@@ -160,10 +163,11 @@ def serve_command(args, out=None, ready=None, err=None):
         out.write("purenn: serving {} ({}) at {}\n".format(
             os.path.basename(path), "-".join(map(str, net.layers)),
             server.url()))
+        from purenn.io import mnist
         if not _have_test_set(args.data):
             out.write("purenn: no MNIST test set in {}: the page's MNIST "
                       "images are off (drawing and uploads work); give "
-                      "--data DIR\n".format(args.data or "purenn/data/mnist"))
+                      "--data DIR\n".format(mnist.data_directory(args.data)))
         if training is not None:
             training.start()
             out.write("purenn: training live at {}?train=1\n".format(

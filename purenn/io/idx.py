@@ -37,6 +37,10 @@ rows asked for (``purenn show --index 0`` holds one image) while still
 checking the whole file.  Only regular files are read: a FIFO or a device
 is refused before it is opened for good (``fileio.open_input``).
 
+The format's shared definitions (``IdxArray``, ``IdxError``, the type
+codes) are in ``purenn.io.idxformat`` and the writer in
+``purenn.io.idxwrite``; both are importable from here.
+
 >>> import os, shutil, tempfile
 >>> folder = tempfile.mkdtemp()
 >>> path = os.path.join(folder, "tiny.idx")
@@ -54,14 +58,17 @@ import gzip
 import io
 import os
 import struct
-import sys
 import zlib
 
 from purenn import resources
-from purenn.io.fileio import atomic_write, open_input
+from purenn.io.fileio import open_input
+from purenn.io.idxformat import (ITEM_TYPES, SWAP, TYPE_NAMES, IdxArray,
+                                 IdxError, known_codes, product)
+from purenn.io.idxwrite import write_idx
 
 __all__ = ["IdxError", "IdxArray", "IdxHeader", "IdxRows", "read_idx",
-           "read_idx_rows", "read_idx_header", "write_idx", "TYPE_NAMES",
+           "read_idx_rows", "read_idx_row_ranges", "IdxRanges",
+           "read_idx_header", "write_idx", "TYPE_NAMES",
            "MAX_DATA_BYTES", "DEFLATE_MAX_RATIO"]
 
 # The largest data section read_idx accepts by default: 2 GiB.  The biggest
@@ -75,101 +82,6 @@ MAX_DATA_BYTES = 2 ** 31
 _CHUNK = 1 << 20
 
 _GZIP_MAGIC = b"\x1f\x8b"
-
-TYPE_NAMES = {
-    0x08: "unsigned byte",
-    0x09: "signed byte",
-    0x0B: "int16",
-    0x0C: "int32",
-    0x0D: "float32",
-    0x0E: "float64",
-}
-
-
-def _array_code(kind, size):
-    """Return the array module type code holding ``size``-byte items."""
-    for code in kind:
-        if array.array(code).itemsize == size:
-            return code
-    raise ImportError("no array type code of {} bytes among {!r}"
-                      .format(size, kind))
-
-
-# type code -> (item size in bytes, array typecode or None for raw bytes)
-_TYPES = {
-    0x08: (1, None),
-    0x09: (1, "b"),
-    0x0B: (2, _array_code("hi", 2)),
-    0x0C: (4, _array_code("ilh", 4)),
-    0x0D: (4, _array_code("f", 4)),
-    0x0E: (8, _array_code("d", 8)),
-}
-
-_SWAP = sys.byteorder == "little"   # IDX data is big-endian
-
-
-class IdxError(ValueError):
-    """An IDX file (or the data given to ``write_idx``) breaks the format."""
-
-
-def _describe_type(type_code):
-    return "0x{:02X} {}".format(type_code, TYPE_NAMES[type_code])
-
-
-def _product(shape):
-    size = 1
-    for dim in shape:
-        size *= dim
-    return size
-
-
-class IdxArray(object):
-    """The contents of an IDX file: ``type_code``, ``shape`` and flat ``data``.
-
-    ``shape`` is a tuple of ints (dimension sizes, outermost first) and
-    ``data`` holds the ``product(shape)`` items in row-major order: ``bytes``
-    for type 0x08, an ``array.array`` for the other types (see the module
-    docstring).
-
-    >>> IdxArray(0x0B, (2,), array.array("h", [-1, 300])).tolist()
-    [-1, 300]
-    """
-
-    __slots__ = ("type_code", "shape", "data")
-
-    def __init__(self, type_code, shape, data):
-        if type_code not in _TYPES:
-            raise IdxError("unknown IDX type code 0x{:02X}, expected one of {}"
-                           .format(type_code, _known_codes()))
-        shape = tuple(shape)
-        if len(data) != _product(shape):
-            raise IdxError("shape {} needs {} items, data has {}".format(
-                "x".join(map(str, shape)), _product(shape), len(data)))
-        self.type_code = type_code
-        self.shape = shape
-        self.data = data
-
-    def tolist(self):
-        """Return the data as nested lists following ``shape``."""
-        return _nest(list(self.data), self.shape)
-
-    def __repr__(self):
-        return "IdxArray(type_code=0x{:02X}, shape={!r})".format(
-            self.type_code, self.shape)
-
-
-def _nest(items, shape):
-    """Group the flat list ``items`` into nested lists of ``shape``."""
-    if len(shape) == 1:
-        return items
-    inner = _product(shape[1:])
-    return [_nest(items[start * inner:(start + 1) * inner], shape[1:])
-            for start in range(shape[0])]
-
-
-def _known_codes():
-    return ", ".join("0x{:02X}".format(code) for code in sorted(_TYPES))
-
 
 def _is_corrupt_gzip(exc):
     """True if ``exc`` raised while decompressing means a damaged stream.
@@ -203,9 +115,9 @@ def _parse_header(stream, name, max_bytes):
     if zeros != b"\x00\x00":
         raise IdxError("{}: not an IDX file: magic 0x{} does not start with "
                        "two zero bytes".format(name, magic.hex()))
-    if type_code not in _TYPES:
+    if type_code not in ITEM_TYPES:
         raise IdxError("{}: unknown IDX type code 0x{:02X}, expected one of "
-                       "{}".format(name, type_code, _known_codes()))
+                       "{}".format(name, type_code, known_codes()))
     if ndim == 0:
         raise IdxError("{}: zero dimensions in magic 0x{}, expected at "
                        "least 1".format(name, magic.hex()))
@@ -213,8 +125,8 @@ def _parse_header(stream, name, max_bytes):
                        "header ({} dimensions declared)".format(ndim))
     # dims: one ">I" (big-endian uint32) per dimension
     shape = struct.unpack(">{}I".format(ndim), dims)
-    itemsize = _TYPES[type_code][0]
-    size = itemsize * _product(shape)
+    itemsize = ITEM_TYPES[type_code][0]
+    size = itemsize * product(shape)
     if size > max_bytes:
         raise IdxError(
             "{}: header declares {} {} items ({} bytes), more than the "
@@ -238,31 +150,36 @@ def _skip_gzip(stream, count, name, size, have):
     return skipped
 
 
-def _read_gzip_data(stream, size, name, first=0, last=None):
-    """Read data bytes ``first:last`` of ``size`` from a gzip stream.
+def _read_gzip_data(stream, size, name, spans):
+    """Read the data bytes ``first:last`` of each span from a gzip stream.
 
-    Only the bytes kept are held, in a buffer that grows as they arrive
-    (never allocated from the header's word alone); the others are
-    decompressed in chunks of at most 1 MiB and dropped.  The stream is
-    always read to its end, so a count that the data does not match (short
-    or long: gzip's own length field holds the size only modulo 2**32) and
-    a bad CRC are found whatever part is kept.
+    ``spans`` are ``(first, last)`` byte offsets into the ``size`` data
+    bytes, in order and not overlapping; return one ``bytes`` a span.  Only
+    the bytes kept are held, in buffers that grow as they arrive (never
+    allocated from the header's word alone); the others are decompressed
+    in chunks of at most 1 MiB and dropped.  The stream is always read to
+    its end, so a count that the data does not match (short or long: gzip's
+    own length field holds the size only modulo 2**32) and a bad CRC are
+    found whatever part is kept.
     """
-    last = size if last is None else last
-    _skip_gzip(stream, first, name, size, 0)
-    kept = io.BytesIO()
-    have = first
-    while have < last:
-        chunk = stream.read(min(_CHUNK, last - have))
-        if not chunk:
-            break
-        kept.write(chunk)
-        have += len(chunk)
-    if have < last:
-        raise IdxError("{}: truncated: the header declares {} data bytes, "
-                       "found {} ({} bytes missing)"
-                       .format(name, size, have, size - have))
-    _skip_gzip(stream, size - last, name, size, have)
+    have = 0
+    kept = []
+    for first, last in spans:
+        have += _skip_gzip(stream, first - have, name, size, have)
+        buffer = io.BytesIO()
+        while have < last:
+            chunk = stream.read(min(_CHUNK, last - have))
+            if not chunk:
+                break
+            buffer.write(chunk)
+            have += len(chunk)
+        if have < last:
+            raise IdxError("{}: truncated: the header declares {} data "
+                           "bytes, found {} ({} bytes missing)"
+                           .format(name, size, have, size - have))
+        # BytesIO.getvalue() hands over its buffer without a copy on CPython.
+        kept.append(buffer.getvalue())
+    _skip_gzip(stream, size - have, name, size, have)
     # Reading on to the end checks the gzip CRC and length trailer.
     extra = len(stream.read(_CHUNK))
     if extra:
@@ -270,17 +187,16 @@ def _read_gzip_data(stream, size, name, first=0, last=None):
                        "header declares".format(
                            name, "at least {}".format(extra)
                            if extra == _CHUNK else extra, size))
-    # BytesIO.getvalue() hands over its buffer without a copy on CPython.
-    return kept.getvalue()
+    return kept
 
 
 def _to_idx_array(type_code, shape, raw):
-    typecode = _TYPES[type_code][1]
+    typecode = ITEM_TYPES[type_code][1]
     if typecode is None:
         return IdxArray(type_code, shape, raw)
     data = array.array(typecode)
     data.frombytes(raw)
-    if _SWAP and data.itemsize > 1:
+    if SWAP and data.itemsize > 1:
         data.byteswap()
     return IdxArray(type_code, shape, data)
 
@@ -297,6 +213,10 @@ IdxHeader.__doc__ = """An IDX file's header: its type code and shape."""
 IdxRows = collections.namedtuple("IdxRows", "array count")
 IdxRows.__doc__ = """Rows read by ``read_idx_rows``: the IdxArray of the rows
 kept and ``count``, the file's first dimension (how many rows it holds)."""
+
+IdxRanges = collections.namedtuple("IdxRanges", "arrays count")
+IdxRanges.__doc__ = """Rows read by ``read_idx_row_ranges``: one IdxArray per
+range asked for, and ``count``, the file's first dimension."""
 
 
 def _open(name):
@@ -387,10 +307,25 @@ def read_idx_rows(path, start=0, stop=None, max_bytes=MAX_DATA_BYTES):
     the stream to its end: the header's count is never trusted), so the
     errors are those of ``read_idx`` whatever rows are asked for.
     """
+    arrays, count = read_idx_row_ranges(path, [(start, stop)], max_bytes)
+    return IdxRows(arrays[0], count)
+
+
+def read_idx_row_ranges(path, ranges, max_bytes=MAX_DATA_BYTES):
+    """Read several row ranges of an IDX file in one pass over it.
+
+    ``ranges`` are ``(start, stop)`` pairs as read_idx_rows takes them, in
+    increasing order and not overlapping once clipped (MNIST's training and
+    validation sets are two ranges of one file: they cost one
+    decompression, not two).  Return IdxRanges: one IdxArray per range and
+    the file's row count.  Checks and raises as read_idx_rows.
+    """
     name = os.fspath(path)
-    if start < 0 or (stop is not None and stop < start):
-        raise ValueError("read_idx_rows: rows {}:{} are not a range".format(
-            start, stop))
+    ranges = list(ranges)
+    for start, stop in ranges:
+        if start < 0 or (stop is not None and stop < start):
+            raise ValueError("read_idx_rows: rows {}:{} are not a "
+                             "range".format(start, stop))
     with _open(name) as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
@@ -400,178 +335,38 @@ def read_idx_rows(path, start=0, stop=None, max_bytes=MAX_DATA_BYTES):
                                                            max_bytes)
             # A plain file's length is known: compare before reading data.
             _check_plain_size(name, size, length - header)
-            first, last, kept = _rows(type_code, shape, start, stop)
-            raw.seek(header + first)
-            data = _read_exact(raw, last - first, name, "data")
-            return IdxRows(_to_idx_array(type_code, kept, data), shape[0])
-        try:
-            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                type_code, shape, _, size = _parse_header(stream, name,
-                                                          max_bytes)
-                _check_gzip_room(name, size, length)
-                first, last, kept = _rows(type_code, shape, start, stop)
-                data = _read_gzip_data(stream, size, name, first, last)
-        except IdxError:
-            raise
-        except (OSError, EOFError, zlib.error) as exc:
-            _gzip_errors(name, exc)
-        return IdxRows(_to_idx_array(type_code, kept, data), shape[0])
+            spans, kept = _spans(type_code, shape, ranges)
+            data = []
+            for first, last in spans:
+                raw.seek(header + first)
+                data.append(_read_exact(raw, last - first, name, "data"))
+        else:
+            try:
+                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                    type_code, shape, _, size = _parse_header(stream, name,
+                                                              max_bytes)
+                    _check_gzip_room(name, size, length)
+                    spans, kept = _spans(type_code, shape, ranges)
+                    data = _read_gzip_data(stream, size, name, spans)
+            except IdxError:
+                raise
+            except (OSError, EOFError, zlib.error) as exc:
+                _gzip_errors(name, exc)
+    return IdxRanges([_to_idx_array(type_code, rows_shape, raw_rows)
+                      for rows_shape, raw_rows in zip(kept, data)], shape[0])
 
 
-def _rows(type_code, shape, start, stop):
-    """Byte offsets ``first, last`` of rows start:stop and their shape."""
+def _spans(type_code, shape, ranges):
+    """Byte offsets ``(first, last)`` of each row range and its shape."""
     count = shape[0]
-    stop = count if stop is None else min(stop, count)
-    start = min(start, stop)
-    row = _TYPES[type_code][0] * _product(shape[1:])
-    return start * row, stop * row, (stop - start,) + tuple(shape[1:])
-
-
-def _infer_shape(data):
-    """Return the shape of nested lists/tuples, checking they are regular."""
-    shape = []
-    level = data
-    while isinstance(level, (list, tuple)):
-        shape.append(len(level))
-        if not level:
-            break
-        level = level[0]
-    return tuple(shape)
-
-
-def _flatten(data, shape, depth=0):
-    if depth == len(shape) - 1:
-        if len(data) != shape[depth]:
-            raise IdxError("write_idx: ragged nested lists: a row of {} "
-                           "items, expected {}".format(len(data),
-                                                       shape[depth]))
-        if any(isinstance(item, (list, tuple)) for item in data):
-            raise IdxError("write_idx: ragged nested lists: lists nested "
-                           "deeper than the first item's {} levels"
-                           .format(len(shape)))
-        return list(data)
-    if not isinstance(data, (list, tuple)) or len(data) != shape[depth]:
-        raise IdxError("write_idx: ragged nested lists: expected {} items "
-                       "at depth {}".format(shape[depth], depth))
-    flat = []
-    for item in data:
-        if not isinstance(item, (list, tuple)):
-            raise IdxError("write_idx: ragged nested lists: a number where "
-                           "a list of {} items was expected at depth {}"
-                           .format(shape[depth + 1], depth + 1))
-        flat.extend(_flatten(item, shape, depth + 1))
-    return flat
-
-
-def _encode(type_code, items):
-    """Return the big-endian data bytes of ``items`` for ``type_code``."""
-    typecode = _TYPES[type_code][1]
-    if type_code == 0x08:
-        if isinstance(items, (bytes, bytearray)):
-            return bytes(items)
-        if isinstance(items, array.array) and items.typecode == "B":
-            return items.tobytes()
-        # bytes(x) of any other buffer (an array('h'), a memoryview) would
-        # copy its memory, not its values: go through a list.
-        items = list(items)
-        try:
-            return bytes(items)
-        except ValueError:
-            raise IdxError("write_idx: a value does not fit {} (0..255)"
-                           .format(_describe_type(type_code)))
-    if isinstance(items, (bytes, bytearray)):
-        # array(code, bytes) would take the bytes as machine memory.
-        items = list(items)
-    if isinstance(items, array.array) and items.typecode == typecode:
-        data = array.array(typecode, items)     # a copy: never swap theirs
-    else:
-        try:
-            data = array.array(typecode, items)
-        except OverflowError:
-            raise IdxError("write_idx: a value does not fit {}".format(
-                _describe_type(type_code)))
-        if type_code == 0x0D:
-            # array('f') rounds a finite double too large for float32 to
-            # inf without complaint; refuse it as struct.pack(">f") would.
-            for value, stored in zip(items, data):
-                if stored in (float("inf"), float("-inf")) and \
-                        value == value and abs(value) != float("inf"):
-                    raise IdxError("write_idx: {!r} does not fit {}".format(
-                        value, _describe_type(type_code)))
-    if _SWAP and data.itemsize > 1:
-        data.byteswap()
-    return data.tobytes()
-
-
-def _gzip_bytes(data, inner_name):
-    """Return ``data`` gzip-compressed, reproducibly (mtime 0, fixed name)."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(filename=inner_name, mode="wb", fileobj=buffer,
-                       mtime=0) as stream:
-        stream.write(data)
-    return buffer.getvalue()
-
-
-def write_idx(path, data, shape=None, type_code=None):
-    """Write ``data`` to ``path`` as an IDX file, atomically.
-
-    ``data`` is an IdxArray (its shape and type are the defaults), nested
-    lists (the shape is read from them), or a flat sequence (``bytes``, an
-    ``array.array``, a list) with ``shape`` giving the dimensions; a flat
-    sequence without ``shape`` is one-dimensional.  ``type_code`` defaults to
-    the IdxArray's, else 0x08 (unsigned byte, as MNIST).  The file is written
-    to a temporary file in the same directory and renamed over ``path``, so
-    readers never see half a file; a name ending ``.gz`` is gzip-compressed.
-
-    Raises IdxError if the shape and data disagree, nested lists are ragged,
-    the type code is unknown, there are 0 or more than 255 dimensions, a
-    dimension exceeds 2**32 - 1, or a value does not fit the type (TypeError
-    for a float given to an integer type).
-    """
-    if isinstance(data, IdxArray):
-        if shape is None:
-            shape = data.shape
-        if type_code is None:
-            type_code = data.type_code
-        data = data.data
-    if type_code is None:
-        type_code = 0x08
-    if type_code not in _TYPES:
-        raise IdxError("write_idx: unknown IDX type code {!r}, expected one "
-                       "of {}".format(type_code, _known_codes()))
-    nested = isinstance(data, (list, tuple)) and any(
-        isinstance(item, (list, tuple)) for item in data[:1])
-    if nested:
-        inferred = _infer_shape(data)
-        items = _flatten(data, inferred)
-        if shape is not None and tuple(shape) != inferred:
-            raise IdxError("write_idx: shape {} given, nested lists have "
-                           "shape {}".format(tuple(shape), inferred))
-        shape = inferred
-    else:
-        items = data
-        if shape is None:
-            shape = (len(items),)
-    shape = tuple(shape)
-    if not 1 <= len(shape) <= 255:
-        raise IdxError("write_idx: {} dimensions, expected 1 to 255"
-                       .format(len(shape)))
-    for dim in shape:
-        if not isinstance(dim, int):
-            raise TypeError("write_idx: dimension {!r} is not an int"
-                            .format(dim))
-        if not 0 <= dim <= 0xFFFFFFFF:
-            raise IdxError("write_idx: dimension {} does not fit a uint32"
-                           .format(dim))
-    if len(items) != _product(shape):
-        raise IdxError("write_idx: shape {} needs {} items, data has {}"
-                       .format("x".join(map(str, shape)), _product(shape),
-                               len(items)))
-    header = struct.pack(">2sBB{}I".format(len(shape)), b"\x00\x00",
-                         type_code, len(shape), *shape)
-    body = _encode(type_code, items)
-    path = os.fspath(path)
-    content = header + body
-    if path.endswith(".gz"):
-        content = _gzip_bytes(content, os.path.basename(path)[:-3])
-    atomic_write(path, content)
+    row = ITEM_TYPES[type_code][0] * product(shape[1:])
+    spans, kept = [], []
+    for start, stop in ranges:
+        stop = count if stop is None else min(stop, count)
+        start = min(start, stop)
+        if spans and start * row < spans[-1][1]:
+            raise ValueError("read_idx_row_ranges: the ranges must be in "
+                             "order and not overlap, got {}".format(ranges))
+        spans.append((start * row, stop * row))
+        kept.append((stop - start,) + tuple(shape[1:]))
+    return spans, kept

@@ -24,6 +24,10 @@ the validation set, and the 10,000 of the t10k file the test set.  The split
 is by position, at image 50,000, whatever the file holds: a training file of
 200 images gives 200 training images and no validation images.
 
+The examples in memory (``Dataset``, ``MnistError``) and the text art of
+``show`` (``render_text``) are in ``purenn.io.mnistdata``; every public
+name there is importable from here too.
+
 The default directory is the package's ``purenn/data/mnist``, never relative
 to the working directory; it may lie inside a zip archive (``purenn.pyz``),
 which ``purenn.resources`` reads without unpacking.
@@ -42,20 +46,23 @@ which ``purenn.resources`` reads without unpacking.
 (784, [1.0, 0.2, 0.0], 7)
 >>> shutil.rmtree(folder)
 """
-import collections.abc
 import errno
+import gc
 import gzip
 import hashlib
-import operator
 import os
+import sys
 import zlib
 
 from purenn import resources
 from purenn.io.fileio import open_input
-from purenn.io.idx import read_idx_header, read_idx_rows
+from purenn.io.idx import read_idx_header, read_idx_row_ranges
+from purenn.io.mnistdata import (COLS, ROWS, SHADES, Dataset, MnistError,
+                                 render_text)
 
 __all__ = ["Dataset", "MnistError", "DEFAULT_DIRECTORY", "TRAINING_SIZE",
-           "SETS", "load", "load_set", "find_file", "verify_checksums",
+           "SETS", "load", "load_set", "load_sets", "find_file",
+           "data_directory", "verify_checksums",
            "render_text", "SHADES", "ROWS", "COLS", "MAX_IMAGES",
            "data_files", "SUMS_NAME", "set_size"]
 
@@ -74,8 +81,6 @@ TRAINING_SIZE = 50000
 
 SETS = ("train", "validation", "test")
 
-ROWS = COLS = 28
-
 # The most images an MNIST file may declare: 2**17 = 131,072 (103 MB of
 # pixels), twice the 60,000 of the real training file.  The whole validation
 # set (every image after the 50,000th) is held in memory, so this bounds
@@ -88,89 +93,8 @@ MAX_IMAGES = 2 ** 17
 SUMS_NAME = "SHA256SUMS"
 _MAX_SUMS_BYTES = 64 * 1024
 
-# _SCALE[v] is the float v/255: one shared object per pixel value.
-_SCALE = tuple(value / 255 for value in range(256))
-
-# Text-art shades from blank (0) to darkest (255): 10 levels of ~25.6 each.
-SHADES = " .:-=+*#%@"
-
-
-class MnistError(ValueError):
-    """A valid IDX file that does not hold what MNIST must hold."""
-
-
-class Dataset(collections.abc.Sequence):
-    """A read-only sequence of MNIST examples ``(x, y)``.
-
-    ``images`` is one ``bytes`` of ``len(self) * rows * cols`` pixels, image
-    after image, each row-major, 0..255; ``labels`` is one ``bytes`` of the
-    labels 0..9.  ``self[i]`` is ``(x, y)``: x a new list of rows*cols floats
-    value/255 (shared float objects), y the int label.  Negative indexes work
-    as for lists; a slice returns a Dataset.
-
-    >>> data = Dataset(bytes([0, 255, 255, 0, 51, 0, 0, 0]), bytes([3, 1]),
-    ...                rows=2, cols=2)
-    >>> data[-1]
-    ([0.2, 0.0, 0.0, 0.0], 1)
-    >>> data[:1].labels, data.pixels(0)
-    (b'\\x03', b'\\x00\\xff\\xff\\x00')
-    """
-
-    __slots__ = ("images", "labels", "rows", "cols", "_size")
-
-    def __init__(self, images, labels, rows=ROWS, cols=COLS):
-        if not isinstance(images, bytes) or not isinstance(labels, bytes):
-            raise TypeError("Dataset: images and labels must be bytes, got "
-                            "{} and {}".format(type(images).__name__,
-                                               type(labels).__name__))
-        if len(images) != len(labels) * rows * cols:
-            raise MnistError(
-                "Dataset: {} labels need {} pixel bytes of {}x{} images, "
-                "got {}".format(len(labels), len(labels) * rows * cols, rows,
-                                cols, len(images)))
-        self.images = images
-        self.labels = labels
-        self.rows = rows
-        self.cols = cols
-        self._size = rows * cols
-
-    def __len__(self):
-        return len(self.labels)
-
-    def _index(self, i):
-        n = len(self.labels)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("Dataset index out of range: {} examples"
-                             .format(n))
-        return i
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            chosen = range(len(self.labels))[i]
-            size = self._size
-            if chosen.step == 1:
-                images = self.images[chosen.start * size:chosen.stop * size]
-                labels = self.labels[chosen.start:chosen.stop]
-            else:
-                images = b"".join(self.images[j * size:(j + 1) * size]
-                                  for j in chosen)
-                labels = bytes(self.labels[j] for j in chosen)
-            return Dataset(images, labels, self.rows, self.cols)
-        i = self._index(operator.index(i))
-        start = i * self._size
-        x = [_SCALE[value] for value in self.images[start:start + self._size]]
-        return x, self.labels[i]
-
-    def pixels(self, i):
-        """Return the raw rows*cols pixel bytes of image ``i``."""
-        start = self._index(operator.index(i)) * self._size
-        return self.images[start:start + self._size]
-
-    def __repr__(self):
-        return "Dataset({} examples of {}x{})".format(len(self), self.rows,
-                                                      self.cols)
+# See _collect_on_pypy.
+_PYPY = sys.implementation.name == "pypy"
 
 
 def _candidates(base):
@@ -181,10 +105,23 @@ def _candidates(base):
     return [base, base + ".gz", dotted, dotted + ".gz"]
 
 
+def data_directory(directory=None):
+    """Return the MNIST directory ``directory`` stands for.
+
+    None (no ``--data``, no argument) is the package's DEFAULT_DIRECTORY:
+    this is the one place that default is resolved, for every reader here
+    and every command.
+
+    >>> data_directory("elsewhere")
+    'elsewhere'
+    >>> data_directory() == DEFAULT_DIRECTORY
+    True
+    """
+    return DEFAULT_DIRECTORY if directory is None else os.fspath(directory)
+
+
 def _directory(directory):
-    if directory is None:
-        directory = DEFAULT_DIRECTORY
-    directory = os.fspath(directory)
+    directory = data_directory(directory)
     if not resources.isdir(directory):
         raise FileNotFoundError(
             errno.ENOENT, "no MNIST directory here; pass the directory that "
@@ -222,15 +159,16 @@ def _check_limit(limit, what):
         raise ValueError("{} must be >= 0, got {}".format(what, limit))
 
 
-def _set_files(directory, which):
-    """Check the headers of set ``which``; return (images path, labels
-    path, start, stop): the set is rows start:stop of both files."""
+def _check_set(which):
     if which not in _FILES:
         raise ValueError("MNIST set must be one of {}, got {!r}".format(
             ", ".join(SETS), which))
-    directory = _directory(directory)
-    images_path, labels_path = (find_file(directory, base)
-                                for base in _FILES[which])
+
+
+def _file_pair(directory, pair):
+    """Check the headers of the (images, labels) files ``pair`` names;
+    return (images path, labels path, the number of images)."""
+    images_path, labels_path = (find_file(directory, base) for base in pair)
     # The headers first: the files must be MNIST, agree on the count, and
     # hold no more than MAX_IMAGES, before any pixel is read.
     images = read_idx_header(images_path)
@@ -252,12 +190,17 @@ def _set_files(directory, which):
         raise MnistError("{}: {} images, more than the {} an MNIST file may "
                          "hold here".format(images_path, images.shape[0],
                                             MAX_IMAGES))
-    start, stop = 0, images.shape[0]
+    return images_path, labels_path, images.shape[0]
+
+
+def _set_rows(which, count):
+    """Rows ``start, stop`` of set ``which`` in a file of ``count`` images."""
+    start, stop = 0, count
     if which == "train":
         stop = min(stop, TRAINING_SIZE)
     elif which == "validation":
         start = min(stop, TRAINING_SIZE)
-    return images_path, labels_path, start, stop
+    return start, stop
 
 
 def set_size(directory=None, which="train"):
@@ -266,11 +209,10 @@ def set_size(directory=None, which="train"):
     Raises as load_set for a missing or damaged file (only the headers are
     read: a damaged body is found when the set is loaded).
     """
-    return _set_size(_set_files(directory, which))
-
-
-def _set_size(files):
-    return files[3] - files[2]
+    _check_set(which)
+    count = _file_pair(_directory(directory), _FILES[which])[2]
+    start, stop = _set_rows(which, count)
+    return stop - start
 
 
 def load_set(directory=None, which="train", limit=None, first=0):
@@ -289,21 +231,86 @@ def load_set(directory=None, which="train", limit=None, first=0):
     images, a label outside 0..9 among those kept), and FileNotFoundError
     for a missing directory or file.
     """
-    _check_limit(limit, "limit")
     _check_limit(first, "first")
-    images_path, labels_path, start, stop = _set_files(directory, which)
-    start = min(stop, start + first)
-    if limit is not None:
-        stop = min(stop, start + limit)
-    # Only the rows of this set are kept (each file is still read through
-    # to check its size and, for gzip, its CRC).
-    targets = read_idx_rows(labels_path, start, stop).array.data
+    return _load(directory, [(which, limit, first)])[0]
+
+
+def load_sets(directory=None, limits=None):
+    """Load several MNIST sets, reading each file once; return a dict.
+
+    ``limits`` maps set names (``"train"``, ``"validation"``, ``"test"``)
+    to the most examples to keep of each (None: all), default
+    ``{"train": None, "test": None}``; the result maps the same names to
+    Datasets, as load_set would give them.  The training and validation
+    sets are two parts of one pair of files: asked together, they cost one
+    reading (one decompression) of those files, not two.  Raises as
+    load_set.
+    """
+    if limits is None:
+        limits = {"train": None, "test": None}
+    names = [which for which in SETS if which in limits]
+    for which in limits:
+        _check_set(which)
+    datasets = _load(directory, [(which, limits[which], 0)
+                                 for which in names])
+    return dict(zip(names, datasets))
+
+
+def _load(directory, wanted):
+    """Load the ``(which, limit, first)`` sets of ``wanted``, in order,
+    reading each pair of files once; return their Datasets."""
+    for which, limit, _ in wanted:
+        _check_set(which)
+        _check_limit(limit, "limit")
+    directory = _directory(directory)
+    datasets = [None] * len(wanted)
+    for pair in (_FILES["train"], _FILES["test"]):
+        picks = [index for index, (which, _, _) in enumerate(wanted)
+                 if _FILES[which] == pair]
+        if not picks:
+            continue
+        images_path, labels_path, count = _file_pair(directory, pair)
+        ranges = []
+        for index in picks:
+            which, limit, first = wanted[index]
+            start, stop = _set_rows(which, count)
+            start = min(stop, start + first)
+            if limit is not None:
+                stop = min(stop, start + limit)
+            ranges.append((start, stop))
+        # Only the rows of these sets are kept (each file is still read
+        # through, once, to check its size and, for gzip, its CRC).
+        labels = read_idx_row_ranges(labels_path, ranges).arrays
+        for (start, _), targets in zip(ranges, labels):
+            _check_labels(labels_path, targets.data, start)
+        images = read_idx_row_ranges(images_path, ranges).arrays
+        for index, pixels, targets in zip(picks, images, labels):
+            datasets[index] = Dataset(pixels.data, targets.data, ROWS, COLS)
+        _collect_on_pypy()
+    return datasets
+
+
+def _collect_on_pypy():
+    """Free, on PyPy, the garbage a file pair's reading left behind.
+
+    Reading a gzip file through drops its 47 MB in 1 MiB chunks.  CPython
+    frees each chunk as it is dropped (reference counting); PyPy's collector
+    frees them only at its next major collection, which comes when the heap
+    has grown by a factor (1.82 by default) since the last one, so where
+    that moment falls decided the peak.  A file pair read is a phase's end:
+    collecting there took PyPy's ``train --epochs 1 --train-limit 2000``
+    from 376 to 354 MB peak and made purenn.pyz's peak no higher than a
+    checkout's (it was 26 MB higher; docs/install.md).
+    """
+    if _PYPY:
+        gc.collect()
+
+
+def _check_labels(labels_path, targets, start):
     if targets and max(targets) > 9:
         index = next(i for i, y in enumerate(targets) if y > 9)
         raise MnistError("{}: label {} at index {}, expected 0..9".format(
             labels_path, targets[index], start + index))
-    pixels = read_idx_rows(images_path, start, stop).array.data
-    return Dataset(pixels, targets, ROWS, COLS)
 
 
 def load(directory=None, train_limit=None, test_limit=None, verify=False):
@@ -320,8 +327,8 @@ def load(directory=None, train_limit=None, test_limit=None, verify=False):
     _check_limit(test_limit, "test_limit")
     if verify:
         verify_checksums(directory)
-    return (load_set(directory, "train", train_limit),
-            load_set(directory, "test", test_limit))
+    sets = load_sets(directory, {"train": train_limit, "test": test_limit})
+    return sets["train"], sets["test"]
 
 
 def _sha256_decompressed(path):
@@ -389,8 +396,7 @@ def data_files(directory=None):
     against all of them (for data inside purenn.pyz, the archive).  A
     missing directory gives an empty list.
     """
-    directory = DEFAULT_DIRECTORY if directory is None else \
-        os.fspath(directory)
+    directory = data_directory(directory)
     found = []
     names = [name for base in _standard_names() for name in _candidates(base)]
     for name in names + [SUMS_NAME]:
@@ -449,23 +455,3 @@ def verify_checksums(directory=None):
                                  path, found, expected, sums_path))
         checked.append(name)
     return checked
-
-
-def render_text(pixels, rows=ROWS, cols=COLS):
-    """Return an image as text art: one line per row, two characters a pixel.
-
-    ``pixels`` is a sequence of rows*cols ints 0..255 (e.g. the ``bytes`` of
-    ``Dataset.pixels``), row-major.  A pixel v is drawn as SHADES[v*10//256]
-    twice, so the picture looks about square in a terminal.  Lines are not
-    stripped: every line is 2*cols characters.
-
-    >>> print(render_text(bytes([0, 128, 255, 26]), rows=2, cols=2))
-      ++
-    @@..
-    """
-    if len(pixels) != rows * cols:
-        raise ValueError("render_text: {} pixels, expected {}x{} = {}"
-                         .format(len(pixels), rows, cols, rows * cols))
-    chars = [SHADES[value * len(SHADES) // 256] * 2 for value in pixels]
-    return "\n".join("".join(chars[row * cols:(row + 1) * cols])
-                     for row in range(rows))

@@ -8,8 +8,10 @@ filter-type byte and the row's filtered bytes (section 9.2).  Both are done
 here a bounded piece at a time: no function holds more than one piece of
 the file or one row.
 
+Its names are public for purenn.io.pngread, the reader built on them.
+
 >>> line = bytearray([10, 10, 10])        # Sub-filtered 10 20 30 (9.2)
->>> _unfilter(1, line, bytearray(3), 1)
+>>> unfilter(1, line, bytearray(3), 1)
 >>> list(line)
 [10, 20, 30]
 """
@@ -17,7 +19,12 @@ import itertools
 import struct
 import zlib
 
-__all__ = ["PngError"]
+__all__ = ["PngError", "PNG_SIGNATURE", "PIECE", "UNPACK", "unfilter",
+           "chunks"]
+
+# The 8 bytes every PNG file starts with (spec 5.2).
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
 
 class PngError(ValueError):
     """Bytes that are not a PNG file this reader supports; the message names
@@ -25,7 +32,7 @@ class PngError(ValueError):
 
 
 # Bytes read from the file, and inflated from the zlib stream, at a time.
-_PIECE = 1 << 16
+PIECE = 1 << 16
 
 
 def _unpack_table(depth):
@@ -37,7 +44,7 @@ def _unpack_table(depth):
                   for k in range(per_byte)) for value in range(256)]
 
 
-_UNPACK = {depth: _unpack_table(depth) for depth in (1, 2, 4)}
+UNPACK = {depth: _unpack_table(depth) for depth in (1, 2, 4)}
 _MASKS = {}
 
 
@@ -63,7 +70,7 @@ def _unfilter_up(line, previous):
         len(line), "big")
 
 
-def _unfilter(kind, line, previous, bpp):
+def unfilter(kind, line, previous, bpp):
     """Undo filter ``kind`` (spec 9.2) on ``line`` in place, given the
     unfiltered row above (``previous``, zeros for a pass's first row) and
     ``bpp`` bytes per complete pixel (at least 1)."""
@@ -116,9 +123,9 @@ def _unfilter(kind, line, previous, bpp):
                 line[i] = (line[i] + up_left) & 0xFF
 
 
-def _chunks(stream, source):
+def chunks(stream, source):
     """Yield ``(kind, length, position, piece, last)`` for each chunk after
-    the signature, its data in pieces of at most _PIECE bytes (one empty
+    the signature, its data in pieces of at most PIECE bytes (one empty
     piece for an empty chunk).  The CRC is checked before the last piece is
     yielded.  Returns at the end of the file."""
     position = 8   # after the signature
@@ -138,9 +145,9 @@ def _chunks(stream, source):
         crc = zlib.crc32(kind)
         left = length
         while True:
-            piece = stream.read(min(left, _PIECE))
+            piece = stream.read(min(left, PIECE))
             tail = stream.read(4) if len(piece) == left else b""
-            if len(piece) < min(left, _PIECE) or \
+            if len(piece) < min(left, PIECE) or \
                     (len(piece) == left and len(tail) < 4):
                 raise PngError("{}: chunk {!r} at byte {} declares {} bytes, "
                                "the file ends first (truncated?)".format(

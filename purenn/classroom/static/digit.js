@@ -192,7 +192,7 @@ function buildLayers() {
   }
 }
 
-// The weight colours of `purenn weights` (purenn/io/pictures.py): white at
+// The weight colours of `purenn weights` (purenn/drawing/pictures.py): white at
 // 0, blue (33, 102, 172) for the largest positive, orange (230, 97, 1) for
 // the largest negative.  The shades come from the server (128 = 0).
 const POSITIVE = [33, 102, 172];

@@ -132,7 +132,7 @@ export const STRINGS = {
   }
 };
 
-// The server's sentences about preparing a picture (purenn.io.images'
+// The server's sentences about preparing a picture (purenn.drawing.prepare'
 // notes, and "drawing WxH"), in the translation's Chinese.  Each pattern
 // keeps the server's numbers (# in a pattern) as they came: they are moved, never changed.
 // tests/test_lesson.py checks that every note the server writes has one.

@@ -7,6 +7,9 @@ XML-escaped, so a title such as ``a < b & c`` is safe.  The document opens
 in any browser.
 
 Coordinates are written with ``"{:.2f}"``: the same text on every Python.
+It lives in ``purenn.drawing``, not ``purenn.io``: it returns text and
+writes no file (``purenn plot`` saves it atomically through
+``purenn.io.fileio``).
 
 >>> text = line_chart([0, 1, 2], [90.0, 93.5, 94.0], "Accuracy", "epoch",
 ...                   "accuracy (%)")

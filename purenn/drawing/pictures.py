@@ -7,6 +7,9 @@ page and the docs use too (it stays apart for red-green colour blindness).
 Tiles of 784 weights are 28x28, laid out as MNIST's
 pixels, so a hidden neuron shows the stroke it looks for.
 
+It lives in ``purenn.drawing``, not ``purenn.io``: it computes pixels and
+writes no file (``purenn weights`` saves them with ``purenn.io.png``).
+
 >>> picture = weights_picture([[1.0, -1.0, 0.0, 0.5]], zoom=1)
 >>> len(picture), len(picture[0])          # one 2x2 tile and its border
 (4, 4)

@@ -472,6 +472,10 @@ def test_training_run_is_the_reference_sgd():
     assert_same_bits(run.net.weights, expected.weights)
     assert status["history"][-1]["correct"] == len(
         [1 for x, y in data if expected.predict(x) == y])
+    # The rate is step_size; "eta" stays in the status and as a keyword.
+    assert status["step_size"] == status["eta"] == 3.0
+    assert serve.Training(data, data, eta=0.5).step_size == 0.5
+    assert serve.Training(data, data, step_size=0.25).status()["eta"] == 0.25
 
 
 def test_training_status_over_http():

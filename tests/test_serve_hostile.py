@@ -21,7 +21,7 @@ import pytest
 
 from purenn import network
 from purenn.cli import main
-from purenn.classroom import api, serve
+from purenn.classroom import api, eventloop, serve, uploads
 from support import REPO
 
 
@@ -53,8 +53,9 @@ class Log:
 
 @pytest.fixture(scope="module")
 def server():
-    saved = (serve.REQUEST_SECONDS, serve.KEEP_ALIVE_SECONDS)
-    serve.REQUEST_SECONDS, serve.KEEP_ALIVE_SECONDS = 1, 1
+    # The deadlines are the loop's (eventloop), where they are read.
+    saved = (eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS)
+    eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS = 1, 1
     log = Log()
     room = api.Classroom(network.Network([784, 6, 10], seed=3))
     httpd = serve.make_server(room, "127.0.0.1", 0, log=log)
@@ -65,7 +66,7 @@ def server():
     yield httpd
     httpd.shutdown()
     httpd.server_close()
-    serve.REQUEST_SECONDS, serve.KEEP_ALIVE_SECONDS = saved
+    eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS = saved
 
 
 def _host(httpd):
@@ -285,7 +286,7 @@ def test_uploads_at_once_are_decoded_a_few_at_a_time(monkeypatch):
     room = api.Classroom(network.Network([784, 6, 10], seed=3))
     running, highest = [0], [0]
     lock = threading.Lock()
-    real = api.images.read_image_stream
+    real = uploads.images.read_image_stream
 
     def counting(stream, source):
         with lock:
@@ -298,7 +299,7 @@ def test_uploads_at_once_are_decoded_a_few_at_a_time(monkeypatch):
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(api.images, "read_image_stream", counting)
+    monkeypatch.setattr(uploads.images, "read_image_stream", counting)
     data = classroom_load.hostile_png(64, 64, 8, 0, 4, seed=1)
     results = []
 
@@ -408,10 +409,10 @@ def test_a_shared_server_takes_ip_hosts_and_its_own_name():
         port = httpd.server_address[1]
         for host in ("192.168.1.20", "127.0.0.1", "[::1]", "localhost",
                      socket.gethostname()):
-            assert httpd._host_allowed("{}:{}".format(host, port)), host
+            assert httpd.host_allowed("{}:{}".format(host, port)), host
         for host in ("evil.example", "192.168.1.20.nip.io", "127.0.0.1.evil"):
-            assert not httpd._host_allowed("{}:{}".format(host, port)), host
-        assert not httpd._host_allowed("192.168.1.20:{}".format(port + 1))
+            assert not httpd.host_allowed("{}:{}".format(host, port)), host
+        assert not httpd.host_allowed("192.168.1.20:{}".format(port + 1))
     finally:
         httpd.server_close()
 

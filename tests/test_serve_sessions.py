@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from purenn import network
-from purenn.classroom import api, serve, sessions
+from purenn.classroom import api, serve, sessions, trace
 from support import assert_same_bits, tracemalloc
 
 
@@ -177,10 +177,9 @@ def test_the_neuron_view_of_a_kept_step_is_the_step():
     net = _net()
     net.feed_forward(x)
     net.propagate_backward(5, 3.0)
-    _, record = api._take_step(net, x, 5, 3.0)
-    expected = api.Classroom._step_detail(record, 1, 3,
-                                          [t["k"] for t in answer["terms"]],
-                                          True)
+    step = trace.take_step(net, x, 5, 3.0)
+    expected = api.neuron_step(step, 1, 3, [t["k"] for t in answer["terms"]],
+                               True)
     assert answer["step"] == expected
 
 

@@ -28,6 +28,7 @@ the Chinese of the translated primer (``"zh"``, see docs/glossary.md).
 """
 from purenn import matrix
 from purenn.primer import sigmoid_prime
+from purenn.classroom.steprecord import network_view
 
 __all__ = ["LANGUAGES", "MAX_DRAWN", "text", "diagram", "compact_diagram",
            "walkthrough"]
@@ -206,7 +207,7 @@ def compact_diagram(net, x, lang="en"):
     text(lang, "input")
     # feed_forward rebinds z, a (never changes net's matrices): a shallow
     # view is enough, as in api._view.
-    view = _shallow(net)
+    view = network_view(net)
     view.feed_forward(x)
     layers = [{"box": text(lang, "inputs", n=net.layers[0])}]
     edges = []
@@ -242,14 +243,6 @@ def compact_diagram(net, x, lang="en"):
                     edges.append(_edge(l, j, k, w, a_prev[k], largest))
     return {"sizes": list(net.layers), "layers": layers, "edges": edges,
             "compact": True}
-
-
-def _shallow(net):
-    import copy
-    view = copy.copy(net)
-    view.w = list(net.w)
-    view.b = list(net.b)
-    return view
 
 
 # -- the walkthrough ---------------------------------------------------------
@@ -291,22 +284,27 @@ def walkthrough(record, lang="en"):
                        "focus": {"neurons": [list(n) for n in neurons],
                                  "edges": [list(e) for e in edges_]}})
 
-    # Forward: each neuron's z, then its a, layer by layer.
-    section = text(lang, "forward")
-    a_prev = _column(record["input"])
-    for layer in layers:
-        l = layer["layer"]
-        for j, w_row in enumerate(layer["w"]):
-            pairs = list(zip(w_row, a_prev))
-            add(section, "z", {"l": l, "j": j},
-                "z1" if len(pairs) == 1 else "z",
-                "{} + {}".format(_sum_text(pairs), _n(layer["b"][j][0])),
-                layer["z"][j][0], name("z", l, j), [(l, j)],
-                [(l, j, k) for k in range(len(w_row))])
-            add(section, "a", {"l": l, "j": j}, "a",
-                "1/(1 + e^(−{}))".format(_n(layer["z"][j][0])),
-                layer["a"][j][0], name("a", l, j), [(l, j)])
-        a_prev = _column(layer["a"])
+    def forward(section, prefix):
+        """Each neuron's z, then its a, layer by layer, of the parameters
+        before the step (``prefix`` "") or after it ("updated_")."""
+        a_prev = _column(record["input"])
+        for layer in layers:
+            l = layer["layer"]
+            z, a = layer[prefix + "z"], layer[prefix + "a"]
+            for j, w_row in enumerate(layer[prefix + "w"]):
+                pairs = list(zip(w_row, a_prev))
+                add(section, prefix + "z", {"l": l, "j": j},
+                    "z1" if len(pairs) == 1 else "z",
+                    "{} + {}".format(_sum_text(pairs),
+                                     _n(layer[prefix + "b"][j][0])),
+                    z[j][0], name(prefix + "z", l, j), [(l, j)],
+                    [(l, j, k) for k in range(len(w_row))])
+                add(section, prefix + "a", {"l": l, "j": j}, "a",
+                    "1/(1 + e^(−{}))".format(_n(z[j][0])),
+                    a[j][0], name(prefix + "a", l, j), [(l, j)])
+            a_prev = _column(a)
+
+    forward(text(lang, "forward"), "")
     # The cost of this input (the primer prints it at the end; it is shown
     # again there, so its printed order is kept).
     output = _column(layers[-1]["a"])
@@ -370,22 +368,7 @@ def walkthrough(record, lang="en"):
                     layer["updated_w"][j][k], name("updated_w", l, j, k),
                     [(l, j)], [(l, j, k)])
     # Forward again with the updated parameters.
-    section = text(lang, "again")
-    a_prev = _column(record["input"])
-    for layer in layers:
-        l = layer["layer"]
-        for j, w_row in enumerate(layer["updated_w"]):
-            pairs = list(zip(w_row, a_prev))
-            add(section, "updated_z", {"l": l, "j": j},
-                "z1" if len(pairs) == 1 else "z",
-                "{} + {}".format(_sum_text(pairs),
-                                 _n(layer["updated_b"][j][0])),
-                layer["updated_z"][j][0], name("updated_z", l, j), [(l, j)],
-                [(l, j, k) for k in range(len(w_row))])
-            add(section, "updated_a", {"l": l, "j": j}, "a",
-                "1/(1 + e^(−{}))".format(_n(layer["updated_z"][j][0])),
-                layer["updated_a"][j][0], name("updated_a", l, j), [(l, j)])
-        a_prev = _column(layer["updated_a"])
+    forward(text(lang, "again"), "updated_")
     section = text(lang, "costs")
     updated = _column(layers[-1]["updated_a"])
     add(section, "original_cost", {}, "cost",

@@ -21,10 +21,15 @@ import math
 __all__ = ["POSITIVE", "NEGATIVE", "weights_picture", "picture_size", "tile_shape", "largest_zoom",
            "MAX_PICTURE_PIXELS"]
 
-# The weights picture is a list of rows of pixel references (8 bytes each,
-# the colours are shared tuples) before it is compressed: 4 million pixels
-# (2000 x 2000) is about 32 MB.  The default 784-30-10 at --zoom 4 is 700 x
-# 584.
+# purenn's one limit on a picture's pixels: the weights picture drawn here
+# and a picture uploaded to the classroom page (classroom/uploads.py).  The
+# weights picture is a list of rows of pixel references (8 bytes each, the
+# colours are shared tuples) before it is compressed: 4 million pixels (2000
+# x 2000) is about 32 MB, and lets 784-30-10 be drawn up to --zoom 12 (its
+# default --zoom 4 is 700 x 584).  An upload is box-averaged to 1024 a side
+# as its rows arrive, so its memory does not grow with its pixels, and its
+# CPU is bounded by the rows it unfilters (uploads.MAX_DECODE_BYTES): the
+# dearest 4-million-pixel upload found took 1.4 s and 104 MB.
 MAX_PICTURE_PIXELS = 4000000
 
 _PAD = (160, 160, 160)     # grid lines and unused cells: mid grey

@@ -13,6 +13,8 @@ whose message names the source and stays short:
   checked first, NaN/Infinity refused and integers limited to what a float
   holds;
 - ``shorten(text)``: a message cut to about 300 characters, saying so.
+- ``reject_constant``: ``json.loads``'s ``parse_constant`` that refuses NaN
+  and Infinity (the classroom server's JSON uses it too).
 
 >>> loads_json('{"sizes": [2, 1]}', max_depth=2)
 {'sizes': [2, 1]}
@@ -27,7 +29,7 @@ from purenn import resources
 
 __all__ = ["MESSAGE_LIMIT", "read_text", "loads_json", "json_depth",
            "shorten", "preview", "parse_cost", "PARSE_FACTOR",
-           "MAX_PARSE_BYTES", "MAX_STRINGS"]
+           "MAX_PARSE_BYTES", "MAX_STRINGS", "reject_constant"]
 
 MESSAGE_LIMIT = 300
 
@@ -205,7 +207,15 @@ def _parse_int(digits):
     return value
 
 
-def _reject_constant(name):
+def reject_constant(name):
+    """Refuse JSON's NaN, Infinity and -Infinity: ``json.loads``'s
+    ``parse_constant`` (JSON itself has no such numbers; Python writes them).
+
+    >>> json.loads('[NaN]', parse_constant=reject_constant)
+    Traceback (most recent call last):
+    ...
+    ValueError: non-finite number NaN (expected finite numbers)
+    """
     raise ValueError("non-finite number {} (expected finite numbers)".format(
         name))
 
@@ -280,7 +290,7 @@ def loads_json(text, max_depth):
     if cost > budget:
         _too_costly(text, cost)
     try:
-        return json.loads(text, parse_constant=_reject_constant,
+        return json.loads(text, parse_constant=reject_constant,
                           parse_int=_parse_int)
     except OverflowError:
         raise ValueError("an integer too large for a float")

@@ -289,7 +289,7 @@ function renderBeforeAfter(n, last) {
   const s = n.step;
   const part = el("div", {"class": "step-detail"});
   part.appendChild(el("h4", {}, t("neuron.stephead", {what: t(s.taken ? "neuron.taken" : "neuron.would"),
-                                                      label: s.label, eta: s.step_size})));
+                                                      label: s.label, step_size: s.step_size})));
   const dcda = last ? el("span") : num(s.dc_da, "neuron-dc-da");
   if (last) {
     dcda.appendChild(num(s.a));

@@ -8,7 +8,7 @@ export function showTraining() {
     return api("/api/train").then(function (s) {
       const last = s.history.length ? s.history[s.history.length - 1] : null;
       $("train-summary").textContent = t("train.summary", {layers: s.layers.join("-"), train: s.train_size,
-        batch: s.mini_batch_size, eta: s.eta, test: s.test_size}) +
+        batch: s.mini_batch_size, step_size: s.step_size, test: s.test_size}) +
         t("train.epoch", {done: s.history.length, total: s.epochs}) +
         (last ? t("train.last", {correct: last.correct, total: last.total}) : "") +
         (s.finished ? t("train.finished", {s: s.seconds.toFixed(0)}) : ".");

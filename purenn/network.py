@@ -24,8 +24,11 @@ import random
 
 from purenn import matrix
 # Shared with the engines (one home): examples, labels and argument checks.
-from purenn.arguments import (check_jobs, check_sgd_arguments, label_of,
+from purenn.arguments import (check_jobs, check_sgd_arguments,
                               target_column, argmax, confusion_matrix)
+# network.py's SGD loop, shared with every engine (one home).
+from purenn.epochs import (ReferenceTrainer, Run, labels_of, mini_batch_rate,
+                           run_epochs, score, step_size_of)
 from purenn.exact import normal_draws
 # The model file: its checks, limits and (as a base class of Network)
 # to_json, save, from_json and load; its names are kept here for callers.
@@ -165,13 +168,14 @@ class Network(ModelFileMixin):
 
     # -- training (network.py's SGD) --------------------------------------
 
-    def update_mini_batch(self, mini_batch, eta):
+    def update_mini_batch(self, mini_batch, step_size):
         """Take one step for ``mini_batch``, a list of ``(x, y)`` examples.
 
         As network.py's ``update_mini_batch``: every example's gradient is
         computed with the weights as they are at the start of the mini-batch,
         the gradients are added up (from zero, example by example), and then
-        ``w <- w - (eta/m) * sum dC/dw`` and ``b`` likewise, m the batch size.
+        ``w <- w - (step_size/m) * sum dC/dw`` and ``b`` likewise, m the batch
+        size (network.py calls the step size eta).
         """
         sum_b = [None] + [matrix.zeros(*matrix.shape(b)) for b in self.b[1:]]
         sum_w = [None] + [matrix.zeros(*matrix.shape(w)) for w in self.w[1:]]
@@ -180,7 +184,7 @@ class Network(ModelFileMixin):
             for l in range(1, self.num_layers):
                 sum_b[l] = matrix.add(sum_b[l], grad_b[l])
                 sum_w[l] = matrix.add(sum_w[l], grad_w[l])
-        rate = eta / len(mini_batch)
+        rate = mini_batch_rate(step_size, len(mini_batch))
         for l in range(1, self.num_layers):
             self.w[l] = matrix.subtract(self.w[l], matrix.scale(rate, sum_w[l]))
             self.b[l] = matrix.subtract(self.b[l], matrix.scale(rate, sum_b[l]))
@@ -197,9 +201,8 @@ class Network(ModelFileMixin):
 
     def evaluate(self, test_data, jobs=1):
         """Return how many ``(x, y)`` examples have largest output == label."""
-        predicted = self.predictions(test_data, jobs=jobs)
-        return len([1 for guess, (_, y) in zip(predicted, test_data)
-                    if guess == label_of(y)])
+        return score(self.predictions(test_data, jobs=jobs),
+                     labels_of(test_data))
 
     def epoch_order(self, n):
         """Shuffle the order of the ``n`` training examples; return a copy.
@@ -227,49 +230,42 @@ class Network(ModelFileMixin):
         self.rng.setstate(rng_state)
         self.example_order = list(order)
 
-    def sgd(self, training_data, epochs, mini_batch_size, eta, test_data=None,
-            on_epoch=None, on_progress=None, jobs=1):
+    def sgd(self, training_data, epochs, mini_batch_size, step_size=None,
+            test_data=None, on_epoch=None, on_progress=None, jobs=1,
+            eta=None):
         """Train with mini-batch stochastic gradient descent, as network.py.
 
         ``training_data`` is a sequence of ``(x, y)`` pairs: ``x`` a flat list
         of ``layers[0]`` numbers, ``y`` a label or a list of ``layers[-1]``
-        numbers.  Every epoch shuffles the order of the examples with
-        ``self.rng`` (see ``epoch_order``), cuts it into consecutive
-        mini-batches of ``mini_batch_size`` (the last may be shorter) and takes
-        one ``update_mini_batch`` step for each.  With ``test_data``, each
-        epoch ends with ``evaluate``.
+        numbers.  Every epoch is network.py's::
+
+            order = self.epoch_order(n)       # random.shuffle(training_data)
+            for start in range(0, n, mini_batch_size):
+                mini_batch = [training_data[i]
+                              for i in order[start:start + mini_batch_size]]
+                self.update_mini_batch(mini_batch, step_size)
+            if test_data: self.evaluate(test_data)
+
+        That loop is ``purenn.epochs.run_epochs``, written once for this
+        reference and every faster engine (``purenn.engines.sgd``, the same
+        training with the same bits), whose trainers differ only in how they
+        take one mini-batch's step; here it is ``update_mini_batch``.
+        ``step_size`` is network.py's eta (``eta=`` is kept as its old name).
 
         ``on_epoch(result)`` is called after every epoch with the dict that
         is also appended to the returned history: ``epoch`` (from 0),
         ``correct`` and ``total`` (None without test data).
         ``on_progress(done, total)`` is called after every mini-batch.  An
         exception from either (KeyboardInterrupt, say) stops training with
-        the parameters of the last finished mini-batch.
-
-        This is the reference: the primer-shaped code of this module, in
-        this process (``jobs`` is checked and kept for calls shared with
-        ``purenn.engines.sgd``, the same training by faster engines, with
-        the same bits).
+        the parameters of the last finished mini-batch.  ``jobs`` is checked
+        and kept for calls shared with ``purenn.engines.sgd``: the reference
+        runs in this process.
         """
+        step_size = step_size_of(step_size, eta)
         check_sgd_arguments(epochs, mini_batch_size, jobs)
-        n = len(training_data)
-        history = []
-        for epoch in range(epochs):
-            order = self.epoch_order(n)
-            for start in range(0, n, mini_batch_size):
-                mini_batch = [training_data[i]
-                              for i in order[start:start + mini_batch_size]]
-                self.update_mini_batch(mini_batch, eta)
-                if on_progress is not None:
-                    on_progress(min(start + mini_batch_size, n), n)
-            result = {"epoch": epoch, "correct": None, "total": None}
-            if test_data is not None:
-                result["correct"] = self.evaluate(test_data)
-                result["total"] = len(test_data)
-            history.append(result)
-            if on_epoch is not None:
-                on_epoch(result)
-        return history
+        run = Run(training_data, epochs, mini_batch_size, step_size,
+                  test_data, on_epoch, on_progress)
+        return run_epochs(self, ReferenceTrainer(self, run), run)
 
 
 # network2.py's load(filename), and its text twin, as functions.

@@ -15,8 +15,8 @@ import traceback
 
 import pytest
 
-from purenn import Network, ShapeError, engines
-from purenn.engines import codegen as _codegen, driver
+from purenn import Network, ShapeError, engines, epochs
+from purenn.engines import codegen as _codegen, driver, unroll
 from support import assert_same_network, random_examples
 
 FAST = ["codegen", "loops"]
@@ -211,12 +211,12 @@ def test_overflowing_parameters_fall_back_and_match_nan_for_nan(
     # An absurd rate drives parameters to inf and NaN: where an engine
     # would skip inf * 0.0 (a NaN) it rewinds the epoch to the reference.
     rewound = []
-    real = driver.reference_epochs
+    real = epochs.fall_back
 
-    def spy(net, first, *rest):
-        rewound.append(first)
-        return real(net, first, *rest)
-    monkeypatch.setattr(driver, "reference_epochs", spy)
+    def spy(net, trainer, rewind, run):
+        rewound.append(rewind.epoch)
+        return real(net, trainer, rewind, run)
+    monkeypatch.setattr(epochs, "fall_back", spy)
     data = [([0.0, 1e300], [1e300]), ([1.0, 0.0], [-1e300]),
             ([0.0, 1.0], [0.0])]
     # (seed 0: a network whose first epoch meets inf * 0.0; a regression
@@ -413,7 +413,7 @@ def test_generated_code_groups_inputs_and_keeps_hot_names_first():
     space = _codegen.build([784, 30, 10])
     assert space["predict"].__code__.co_varnames.index("a2_9") < 256
     assert space["update_w2"].__code__.co_nlocals < 256
-    assert _codegen._group(30) == 4 and _codegen._group(100) == 1
+    assert unroll._group(30) == 4 and unroll._group(100) == 1
 
 
 def test_shapes_too_large_to_unroll_use_the_reference(engine, monkeypatch):

@@ -166,14 +166,14 @@ def train_split(layers, data, epochs, batch, eta, jobs, test_data=None,
 
 @needs_fork
 def test_split_rows_train_through_the_workers(monkeypatch):
-    # The rows really are split: sgd goes through _split_epochs.
+    # The rows really are split: sgd starts a SplitTrainer's workers.
     calls = []
-    real = split._split_epochs
+    real = split.SplitTrainer.start
 
-    def spy(net, *rest):
-        calls.append(net.layers)
-        return real(net, *rest)
-    monkeypatch.setattr(split, "_split_epochs", spy)
+    def spy(trainer):
+        calls.append(trainer.net.layers)
+        return real(trainer)
+    monkeypatch.setattr(split.SplitTrainer, "start", spy)
     rng = random.Random(1)
     train_split([5, 3, 2], random_examples(rng, 9, 5, 2), 1, 4, 1.0, 2)
     assert calls == [[5, 3, 2]]

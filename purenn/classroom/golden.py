@@ -19,7 +19,8 @@ A case file holds (keys sorted)::
     description      what the case is for
     float_format     "repr" (JSON numbers) or "hex" (C99 hex strings)
     sizes            neurons per layer, input first
-    eta              the learning rate
+    eta              the step size (the primer's step_size; network.py's
+                     eta, the key kept for every port that reads it)
     mini_batch_size  m; the last mini-batch of an epoch may be shorter
     epochs           how many epochs
     initial          {"layers": [{"layer": l, "w": J x K, "b": J x 1}]}
@@ -48,6 +49,7 @@ import json
 import random
 
 from purenn import matrix
+from purenn.epochs import ReferenceTrainer, Run, mini_batch_rate, run_epochs
 from purenn.network import Network, target_column
 from purenn.primer import cost
 
@@ -71,7 +73,7 @@ def _primer():
     return {"description": "The primer's worked example: 1 -> 1 -> 1, "
                            "a0 = 0.8, y = 1, one step of size 0.1.",
             "net": net, "inputs": [[0.8]], "targets": [[1.0]],
-            "eta": 0.1, "mini_batch_size": 1, "epochs": 1,
+            "step_size": 0.1, "mini_batch_size": 1, "epochs": 1,
             "test_inputs": [[0.8]]}
 
 
@@ -82,7 +84,7 @@ def _demo():
                            "its listing), two steps on its one example.",
             "net": demo_network(), "inputs": [list(DEMO_INPUT)],
             "targets": [[float(y) for y in DEMO_TARGET]],
-            "eta": DEMO_STEP_SIZE, "mini_batch_size": 1, "epochs": 2,
+            "step_size": DEMO_STEP_SIZE, "mini_batch_size": 1, "epochs": 2,
             "test_inputs": [list(DEMO_INPUT), [0.0, 1.0]]}
 
 
@@ -97,7 +99,7 @@ def _random():
                            "mini-batches of 4 (the last one of 3), two "
                            "epochs, shuffled.",
             "net": Network([4, 5, 3], seed=12), "inputs": inputs,
-            "targets": targets, "eta": 2.5, "mini_batch_size": 4,
+            "targets": targets, "step_size": 2.5, "mini_batch_size": 4,
             "epochs": 2, "test_inputs": tests}
 
 
@@ -118,7 +120,7 @@ def _mnist(directory=None):
             "inputs": [training[i][0] for i in range(len(training))],
             "targets": [matrix.flatten(target_column(training[i][1], 10))
                         for i in range(len(training))],
-            "eta": 3.0, "mini_batch_size": 10, "epochs": 1,
+            "step_size": 3.0, "mini_batch_size": 10, "epochs": 1,
             "test_inputs": [test[i][0] for i in range(len(test))],
             "omitted": ["steps.examples.layers[layer 1].dc_dw"],
             "mnist": {"set": "train", "indices": list(range(len(training))),
@@ -167,11 +169,12 @@ def _example(net, index, x, y, skip_hidden_dc_dw):
     return record, dc_db, dc_dw
 
 
-def _step(net, step, epoch, indices, inputs, targets, eta, skip_hidden_dc_dw):
+def _step(net, step, epoch, indices, inputs, targets, step_size,
+          skip_hidden_dc_dw):
     """Take one ``update_mini_batch`` step; return its record.
 
     The record holds ``step`` and ``epoch`` (from 0), ``examples`` (one
-    ``_example`` record per example, in batch order), ``rate`` (eta / m, the
+    ``_example`` record per example, in batch order), ``rate`` (step_size / m, the
     float the update multiplies by), ``cost`` (the examples' costs added
     left to right, divided by m) and ``layers``: per layer ``sum_dc_db`` and
     ``sum_dc_dw`` (the examples' gradients added from 0.0 in batch order)
@@ -188,14 +191,38 @@ def _step(net, step, epoch, indices, inputs, targets, eta, skip_hidden_dc_dw):
             sum_b[l] = matrix.add(sum_b[l], dc_db[l])
             sum_w[l] = matrix.add(sum_w[l], dc_dw[l])
     # The update itself is Network's own, not a copy of it.
-    net.update_mini_batch([(inputs[i], targets[i]) for i in indices], eta)
+    net.update_mini_batch([(inputs[i], targets[i]) for i in indices],
+                          step_size)
     m = len(indices)
     layers = [{"layer": l, "sum_dc_db": sum_b[l], "sum_dc_dw": sum_w[l],
                "updated_b": _copy(net.b[l]), "updated_w": _copy(net.w[l])}
               for l in range(1, net.num_layers)]
     return {"step": step, "epoch": epoch, "examples": examples,
-            "rate": eta / m, "layers": layers,
+            "rate": mini_batch_rate(step_size, m), "layers": layers,
             "cost": _sum_left_to_right([e["cost"] for e in examples]) / m}
+
+
+class _Recorder(ReferenceTrainer):
+    """``Network.sgd``'s trainer, recording every step (``_step``) and
+    each epoch's order of examples."""
+
+    def __init__(self, net, spec, skip_hidden_dc_dw):
+        self.inputs, self.targets = spec["inputs"], spec["targets"]
+        run = Run(list(zip(self.inputs, self.targets)), spec["epochs"],
+                  spec["mini_batch_size"], spec["step_size"], None, None,
+                  None)
+        ReferenceTrainer.__init__(self, net, run)
+        self.skip = skip_hidden_dc_dw
+        self.orders, self.steps, self.order = [], [], []
+
+    def step(self, indexes, following):
+        self.steps.append(_step(self.net, len(self.steps), len(self.orders),
+                                indexes, self.inputs, self.targets,
+                                self.run.step_size, self.skip))
+        self.order += indexes
+        if following is None:   # the epoch's last mini-batch
+            self.orders.append(self.order)
+            self.order = []
 
 
 def build_case(name, mnist_directory=None):
@@ -215,22 +242,18 @@ def build_case(name, mnist_directory=None):
     inputs, targets = spec["inputs"], spec["targets"]
     record = {"format": GOLDEN_FORMAT, "case": name,
               "description": spec["description"], "sizes": list(net.layers),
-              "eta": spec["eta"], "mini_batch_size": spec["mini_batch_size"],
+              "eta": spec["step_size"],
+              "mini_batch_size": spec["mini_batch_size"],
               "epochs": spec["epochs"],
               "initial": {"layers": [{"layer": l, "w": _copy(net.w[l]),
                                       "b": _copy(net.b[l])}
                                      for l in range(1, net.num_layers)]},
               "inputs": inputs, "targets": targets}
-    orders, steps = [], []
-    size = spec["mini_batch_size"]
-    for epoch in range(spec["epochs"]):
-        # Network.sgd's shuffle, with the network's own generator.
-        order = net.epoch_order(len(inputs))
-        orders.append(order)
-        for start in range(0, len(order), size):
-            steps.append(_step(net, len(steps), epoch,
-                               order[start:start + size], inputs, targets,
-                               spec["eta"], skip))
+    # Network.sgd's own epoch loop (shuffle, mini-batches), each step
+    # recorded.
+    recorder = _Recorder(net, spec, skip)
+    run_epochs(net, recorder, recorder.run)
+    orders, steps = recorder.orders, recorder.steps
     record["order"] = orders
     record["steps"] = steps
     record["test"] = {"inputs": spec["test_inputs"],

@@ -1,7 +1,8 @@
 """The ``purenn`` command line: a thin argparse layer over the library.
 
 Each group of subcommands lives in its own module (``data``, ``train``,
-``classroom``, ``golden``, ``serve``; shared pieces in ``common``) with a
+``classroom``, ``golden``, ``serve``, ``pack``, ``engines``; shared pieces
+in ``common``) with a
 ``register(subparsers)`` function that adds its parsers and sets ``func``
 to the function that runs it.  A command function takes the parsed
 arguments and an ``out`` stream (default ``sys.stdout``) and returns the
@@ -26,8 +27,8 @@ __all__ = ["CliError", "build_parser", "main", "parse_int_list",
 
 
 def _command_modules():
-    from purenn.cli import data, train, classroom, golden, serve, pack
-    return [data, train, classroom, golden, serve, pack]
+    from purenn.cli import data, train, classroom, golden, serve, pack, engines
+    return [data, train, classroom, golden, serve, pack, engines]
 
 
 def build_parser():

@@ -195,9 +195,6 @@ def _count_correct(net, data, args):
     """How many of ``data``'s images ``net`` labels right (by the engine
     and the processes ``args`` name)."""
     from purenn import engines
-    right = 0
-    for guess, label in zip(engines.predictions(net, data, jobs=args.jobs,
-                                                engine=args.engine),
-                            data.labels):
-        right += guess == label
-    return right
+    from purenn.epochs import score
+    return score(engines.predictions(net, data, jobs=args.jobs,
+                                     engine=args.engine), data.labels)

@@ -19,10 +19,11 @@ same.
 Both fast engines fall back to the reference where their arithmetic would
 not be the reference's: parameters that are not all floats (ints or
 Fractions give the reference exact rational arithmetic), non-finite
-parameters, an ``eta`` that is not a finite int, float or Fraction, and
+parameters, a ``step_size`` that is not a finite int, float or Fraction, and
 (``codegen`` only) shapes whose unrolled code would exceed
-``codegen.MAX_TERMS`` multiply-adds.  Inputs and targets may be ints,
-floats or Fractions: ``float()`` gives the value float arithmetic would use.
+``codegen.MAX_TERMS`` multiply-adds or ``codegen.MAX_WIDTH`` first-layer
+neurons.  Inputs and targets may be ints, floats or Fractions: ``float()``
+gives the value float arithmetic would use.
 
 Why skipping zero inputs changes no bit.  Both fast engines visit only the
 non-zero inputs of the first layer (about 80% of MNIST's pixels are 0).
@@ -59,7 +60,8 @@ import platform
 
 from purenn.engines import codegen, driver, loops, reference, split
 from purenn.engines.reader import Reader
-from purenn.arguments import check_jobs, check_sgd_arguments, label_of
+from purenn.arguments import check_jobs, check_sgd_arguments
+from purenn.epochs import Run, labels_of, score, step_size_of
 
 __all__ = ["ENGINES", "sgd", "predictions", "evaluate", "choose",
            "default_engine"]
@@ -100,38 +102,41 @@ def choose(net, engine="auto"):
     return engine
 
 
-def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
-        on_epoch=None, on_progress=None, jobs=1, engine="auto"):
+def sgd(net, training_data, epochs, mini_batch_size, step_size=None,
+        test_data=None, on_epoch=None, on_progress=None, jobs=1,
+        engine="auto", eta=None):
     """Train ``net`` as ``net.sgd(...)`` does, with the fastest engine.
 
-    Same arguments, checks, history and callbacks as ``Network.sgd``, and
-    the same bits; the parameters are written back into ``net.w`` and
-    ``net.b`` after every epoch (before ``on_epoch``) and before any
-    exception leaves, holding the last finished mini-batch.  ``jobs`` > 1
-    evaluates ``test_data`` in that many processes and, with ``codegen``,
-    splits the first layer's rows (hidden units) between them.  ``engine``
-    is one of ``ENGINES`` (see ``choose``).
+    Same arguments, checks, history and callbacks as ``Network.sgd`` (the
+    same epoch loop, ``purenn.epochs.run_epochs``), and the same bits; the
+    parameters are written back into ``net.w`` and ``net.b`` after every
+    epoch (before ``on_epoch``) and before any exception leaves, holding
+    the last finished mini-batch.  ``jobs`` > 1 evaluates ``test_data`` in
+    that many processes and, with ``codegen``, splits the first layer's
+    rows (hidden units) between them.  ``engine`` is one of ``ENGINES``
+    (see ``choose``).  ``eta=`` is the old name of ``step_size``.
 
     ``net.last_engine`` says which engine ran: ``"codegen"``, ``"loops"``
     or ``"reference"`` (the one ``choose`` gave, or the reference after a
     non-finite fallback, which runs the last epochs).  Tests assert it, so
     a fast engine that silently gives way fails them.
     """
+    step_size = step_size_of(step_size, eta)
     check_sgd_arguments(epochs, mini_batch_size, jobs)
     chosen = choose(net, engine)
-    # eta / 1 is the largest rate any mini-batch can have.
-    if chosen == "reference" or driver.rate_of(eta, 1) is None:
+    # step_size / 1 is the largest rate any mini-batch can have.
+    if chosen == "reference" or driver.rate_of(step_size, 1) is None:
         net.last_engine = "reference"
         return reference.sgd(net, training_data, epochs, mini_batch_size,
-                             eta, test_data=test_data, on_epoch=on_epoch,
-                             on_progress=on_progress, jobs=jobs)
+                             step_size, test_data=test_data,
+                             on_epoch=on_epoch, on_progress=on_progress,
+                             jobs=jobs)
     net.last_engine = chosen
+    run = Run(training_data, epochs, mini_batch_size, step_size, test_data,
+              on_epoch, on_progress)
     if chosen == "codegen" and split.can_split(net, jobs):
-        return split.sgd(net, training_data, epochs, mini_batch_size, eta,
-                         test_data, on_epoch, on_progress, jobs)
-    return driver.train(_KERNELS[chosen](net.layers), net, training_data,
-                        epochs, mini_batch_size, eta, test_data=test_data,
-                        on_epoch=on_epoch, on_progress=on_progress, jobs=jobs)
+        return split.sgd(net, run, jobs)
+    return driver.train(_KERNELS[chosen](net.layers), net, run, jobs)
 
 
 def predictions(net, data, jobs=1, engine="auto"):
@@ -155,6 +160,5 @@ def predictions(net, data, jobs=1, engine="auto"):
 
 def evaluate(net, test_data, jobs=1, engine="auto"):
     """Return how many ``(x, y)`` have largest output == label, fast."""
-    predicted = predictions(net, test_data, jobs=jobs, engine=engine)
-    return len([1 for guess, (_, y) in zip(predicted, test_data)
-                if guess == label_of(y)])
+    return score(predictions(net, test_data, jobs=jobs, engine=engine),
+                 labels_of(test_data))

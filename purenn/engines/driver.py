@@ -1,11 +1,13 @@
-"""The epochs around an engine's kernel: shuffling, callbacks, fall-backs.
+"""An engine's kernel as a trainer of the one epoch loop; Ctrl-C and gc.
 
 An engine's *kernel* runs the arithmetic of one mini-batch or of a forward
 pass for one network shape, on parameters in its own layout.  Everything
 else ``Network.sgd`` does -- the epoch order, the mini-batches, the
-callbacks, the evaluation after each epoch, writing the parameters back
-into ``net.w``/``net.b`` -- happens here, the same for every kernel, so the
-kernels only have to get the arithmetic right.
+callbacks, the evaluation after each epoch, the non-finite fallback --
+is ``purenn.epochs.run_epochs``, the reference's own loop; here a kernel
+becomes its trainer (``KernelTrainer``: read the mini-batch, form the
+rate, write the parameters back into ``net.w``/``net.b``), so the kernels
+only have to get the arithmetic right.
 
 A kernel has:
 
@@ -26,7 +28,6 @@ KeyboardInterrupt must not find half a mini-batch's update.  A kernel that
 changes ``params`` in place does it between ``held.begin()`` and
 ``held.end()`` (``deferred``).
 """
-import collections
 import contextlib
 import fractions
 import gc
@@ -36,12 +37,13 @@ import signal
 
 from purenn.engines.parallel import map_chunks
 from purenn.engines.reader import Reader
+from purenn.epochs import mini_batch_rate, run_epochs
 
 _PYPY = platform.python_implementation() == "PyPy"
 
 __all__ = ["train", "predict", "rate_of", "cached", "all_floats",
-           "gc_paused", "sigint_held", "finish_epoch", "reference_epochs",
-           "has_negative_zero", "Run"]
+           "gc_paused", "sigint_held", "deferred", "readers", "KernelTrainer",
+           "has_negative_zero"]
 
 
 @contextlib.contextmanager
@@ -173,14 +175,15 @@ def all_floats(net):
     return True
 
 
-def rate_of(eta, m):
-    """Return eta / m as the float the reference multiplies by, or None."""
-    if isinstance(eta, bool) or not isinstance(
-            eta, (int, float, fractions.Fraction)):
+def rate_of(step_size, m):
+    """Return step_size / m as the float the reference multiplies by, or
+    None."""
+    if isinstance(step_size, bool) or not isinstance(
+            step_size, (int, float, fractions.Fraction)):
         return None
     try:
         # float * Fraction is float * float(Fraction) in Python.
-        rate = float(eta / m)
+        rate = float(mini_batch_rate(step_size, m))
     except OverflowError:
         return None
     if not math.isfinite(rate):
@@ -195,62 +198,6 @@ def predict(kernel, reader, params, jobs=1):
     return map_chunks(work, len(reader.data), jobs)
 
 
-class Run(collections.namedtuple(
-        "Run", "training_data epochs mini_batch_size eta test_data on_epoch "
-               "on_progress")):
-    """The arguments of one ``sgd`` call, as they travel between the epoch
-    loops of the engines (``train``, ``split.sgd``) and ``finish_epoch``."""
-    __slots__ = ()
-
-
-def finish_epoch(kernel, net, epoch, params, start_params, shuffle_state,
-                 test_reader, jobs, history, run):
-    """End epoch ``epoch`` of a fast run; return False if it was redone.
-
-    ``params`` are already stored in ``net``.  If one is not finite, the
-    parameters and the random state of the epoch's start come back and
-    this epoch and the rest train by the reference (purenn.engines).
-    Otherwise evaluate (with test data), record the result, call on_epoch.
-    ``run`` is the call's ``Run``.
-    """
-    if not kernel.finite(params):
-        kernel.store(net, start_params)
-        net.set_shuffle_state(shuffle_state)
-        reference_epochs(net, epoch, run, history)
-        return False
-    on_epoch = run.on_epoch
-    result = {"epoch": epoch, "correct": None, "total": None}
-    if test_reader is not None:
-        labels = test_reader.labels()
-        guesses = predict(kernel, test_reader, params, jobs=jobs)
-        result["correct"] = len([1 for guess, label in zip(guesses, labels)
-                                 if guess == label])
-        result["total"] = len(labels)
-    history.append(result)
-    if on_epoch is not None:
-        on_epoch(result)
-    return True
-
-
-def reference_epochs(net, first, run, history):
-    """Train epochs ``first``.. of ``run`` (a ``Run``) by the reference,
-    adding to ``history``."""
-    on_epoch = run.on_epoch
-
-    net.last_engine = "reference"   # what ran last (see purenn.engines.sgd)
-
-    def shifted(result):
-        result["epoch"] += first
-        history.append(result)
-        if on_epoch is not None:
-            on_epoch(result)
-
-    net.sgd(run.training_data, run.epochs - first, run.mini_batch_size,
-            run.eta, test_data=run.test_data, on_epoch=shifted,
-            on_progress=run.on_progress)
-    return history
-
-
 def readers(net, training_data, test_data):
     """Return the training reader and the test reader (or None)."""
     reader = Reader(training_data, net.layers, keep=True)
@@ -259,48 +206,66 @@ def readers(net, training_data, test_data):
     return reader, Reader(test_data, net.layers, keep=True)
 
 
-def train(kernel, net, training_data, epochs, mini_batch_size, eta,
-          test_data=None, on_epoch=None, on_progress=None, jobs=1):
+class KernelTrainer:
+    """A kernel's trainer for ``purenn.epochs.run_epochs``.
+
+    Keeps the kernel's ``params``; ``step`` trains a mini-batch read by the
+    training ``Reader``, ``store`` writes the params into ``net`` (with
+    Ctrl-C held back: it must not find half a store), and the test data
+    is predicted in ``jobs`` processes.
+    """
+
+    def __init__(self, kernel, net, run, jobs, held):
+        self.kernel = kernel
+        self.net = net
+        self.step_size = run.step_size
+        self.jobs = jobs
+        self.reader, self.test_reader = readers(net, run.training_data,
+                                                run.test_data)
+        self.params = kernel.params_of(net)
+        self.train = kernel.trainer(self.params, held)
+
+    def step(self, indexes, following):
+        rate = rate_of(self.step_size, len(indexes))
+        self.params = self.train(self.reader.batch(indexes), self.params,
+                                 rate, math.copysign(1.0, rate) > 0)
+
+    def store(self):
+        with sigint_held():
+            self.kernel.store(self.net, self.params)
+
+    def snapshot(self):
+        return self.kernel.snapshot(self.params)
+
+    def restore(self, snapshot):
+        self.kernel.store(self.net, snapshot)
+
+    def finite(self):
+        return self.kernel.finite(self.params)
+
+    def labels(self):
+        return self.test_reader.labels()
+
+    def predictions(self):
+        return predict(self.kernel, self.test_reader, self.params,
+                       jobs=self.jobs)
+
+
+def train(kernel, net, run, jobs=1):
     """Train ``net`` as ``Network.sgd`` does, with ``kernel``'s arithmetic.
 
-    Same arguments, history and callbacks as ``Network.sgd``; the caller
-    has checked that ``kernel`` takes this network and this ``eta``.  The
-    parameters are written back into ``net.w`` and ``net.b`` after every
-    epoch (before ``on_epoch``) and before any exception leaves, holding
-    the last finished mini-batch.  If an epoch ends with a non-finite
-    parameter, its start is restored and it and the rest run by the
-    reference (see ``purenn.engines``).  ``jobs`` > 1 evaluates
-    ``test_data`` in that many processes.
+    ``run`` (a ``purenn.epochs.Run``) holds the arguments, history and
+    callbacks of ``Network.sgd``; the caller has checked that ``kernel``
+    takes this network and this step size.  The parameters are written
+    back into ``net.w`` and ``net.b`` after every epoch (before
+    ``on_epoch``) and before any exception leaves, holding the last
+    finished mini-batch.  If an epoch ends with a non-finite parameter, it
+    and the rest run by the reference (``purenn.epochs.fall_back``).
+    ``jobs`` > 1 evaluates the test data in that many processes.
     """
-    reader, test_reader = readers(net, training_data, test_data)
-    run = Run(training_data, epochs, mini_batch_size, eta, test_data,
-              on_epoch, on_progress)
-    n = len(training_data)
-    history = []
-    copysign = math.copysign
     with gc_paused(), deferred() as held:
-        params = kernel.params_of(net)
-        step = kernel.trainer(params, held)
-        for epoch in range(epochs):
-            shuffle_state = net.shuffle_state()
-            start_params = kernel.snapshot(params)
-            order = net.epoch_order(n)
-            try:
-                for start in range(0, n, mini_batch_size):
-                    indexes = order[start:start + mini_batch_size]
-                    rate = rate_of(eta, len(indexes))
-                    params = step(reader.batch(indexes), params, rate,
-                                  copysign(1.0, rate) > 0)
-                    if on_progress is not None:
-                        on_progress(min(start + mini_batch_size, n), n)
-            finally:
-                with sigint_held():   # a Ctrl-C must not find half a store
-                    kernel.store(net, params)
-            if not finish_epoch(kernel, net, epoch, params, start_params,
-                                shuffle_state, test_reader, jobs, history,
-                                run):
-                break
-    return history
+        return run_epochs(net, KernelTrainer(kernel, net, run, jobs, held),
+                          run)
 
 
 def has_negative_zero(columns):

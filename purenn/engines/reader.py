@@ -19,7 +19,8 @@ import platform
 
 from purenn.io.mnist import Dataset
 from purenn.matrix import ShapeError
-from purenn.arguments import label_of, target_column
+from purenn.arguments import target_column
+from purenn.epochs import labels_of
 
 __all__ = ["Reader"]
 
@@ -127,4 +128,4 @@ class Reader:
     def labels(self):
         if self.dataset:
             return list(self.data.labels)
-        return [label_of(y) for _, y in self.data]
+        return labels_of(self.data)

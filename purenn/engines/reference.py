@@ -17,10 +17,10 @@ from purenn.engines.parallel import map_chunks
 __all__ = ["sgd", "predictions"]
 
 
-def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
-        on_epoch=None, on_progress=None, jobs=1):
+def sgd(net, training_data, epochs, mini_batch_size, step_size,
+        test_data=None, on_epoch=None, on_progress=None, jobs=1):
     """Train ``net`` with ``Network.sgd``, in this process, any ``jobs``."""
-    return net.sgd(training_data, epochs, mini_batch_size, eta,
+    return net.sgd(training_data, epochs, mini_batch_size, step_size,
                    test_data=test_data, on_epoch=on_epoch,
                    on_progress=on_progress)
 

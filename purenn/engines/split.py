@@ -29,12 +29,12 @@ import sys
 
 from purenn.engines.codegen import kernel as codegen_kernel
 from purenn.engines.parallel import can_fork, chunks
-from purenn.engines.driver import (Run, finish_epoch, gc_paused,
-                                   has_negative_zero, rate_of, readers,
-                                   sigint_held)
+from purenn.engines.driver import (KernelTrainer, gc_paused,
+                                   has_negative_zero, rate_of, sigint_held)
+from purenn.epochs import run_epochs
 
 __all__ = ["can_split", "sgd", "row_bounds", "ReadAhead", "RowMessage",
-           "Pending"]
+           "Pending", "SplitTrainer"]
 
 
 class RowMessage(collections.namedtuple(
@@ -184,19 +184,21 @@ class ReadAhead:
         return examples
 
 
-def sgd(net, training_data, epochs, mini_batch_size, eta, test_data=None,
-        on_epoch=None, on_progress=None, jobs=2):
+def sgd(net, run, jobs=2):
     """Train ``net`` as ``Network.sgd``, its first layer's rows split.
 
-    The caller has checked ``can_split(net, jobs)`` and that the codegen
-    engine takes ``net`` and ``eta``.  Test data is evaluated in ``jobs``
-    processes (``purenn.engines.parallel``).
+    ``run`` is the call's ``purenn.epochs.Run``.  The caller has checked
+    ``can_split(net, jobs)`` and that the codegen engine takes ``net`` and
+    the step size.  Test data is evaluated in ``jobs`` processes
+    (``purenn.engines.parallel``).
     """
-    reader, test_reader = readers(net, training_data, test_data)
-    run = Run(training_data, epochs, mini_batch_size, eta, test_data,
-              on_epoch, on_progress)
     with gc_paused():
-        return _split_epochs(net, run, reader, test_reader, jobs)
+        trainer = SplitTrainer(net, run, jobs)
+        try:
+            trainer.start()
+            return run_epochs(net, trainer, run)
+        finally:
+            trainer.stop()
 
 
 def _space(layers):
@@ -265,86 +267,83 @@ class _Rows:
         return (w1, b1) + tuple(self.rest)
 
 
-def _split_epochs(net, run, reader, test_reader, jobs):
-    n = len(run.training_data)
-    mini_batch_size = run.mini_batch_size
-    kernel = codegen_kernel(net.layers)
-    history = []
-    params = kernel.params_of(net)
-    bounds = row_bounds(net.layers[1], jobs)
-    lo, hi = bounds[-1]
-    for rows in bounds:
-        _space([reader.size, rows[1] - rows[0]])  # compiled before forking
-    space = _space([reader.size, hi - lo])
-    train_rest = _space(net.layers)["train_rest"]
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            stream.flush()
-    context = multiprocessing.get_context("fork")
-    workers = []
-    rows = _Rows(space, params, bounds, not has_negative_zero(params[0]))
-    conns = rows.conns
-    ahead = ReadAhead(reader.batch)
-    try:
-        for w_lo, w_hi in bounds[:-1]:
+class SplitTrainer(KernelTrainer):
+    """The codegen kernel's trainer with the first layer's rows split
+    between this process and ``jobs - 1`` workers (the module docstring).
+
+    ``start()`` forks the workers, ``stop()`` ends them; in between the
+    epoch loop calls ``step`` and ``store`` as for one process.
+    """
+
+    def __init__(self, net, run, jobs):
+        KernelTrainer.__init__(self, codegen_kernel(net.layers), net, run,
+                               jobs, None)
+        reader = self.reader
+        self.bounds = row_bounds(net.layers[1], jobs)
+        lo, hi = self.bounds[-1]
+        for rows in self.bounds:
+            _space([reader.size, rows[1] - rows[0]])  # compiled before forking
+        self.space = _space([reader.size, hi - lo])
+        self.train_rest = _space(net.layers)["train_rest"]
+        self.rows = _Rows(self.space, self.params, self.bounds,
+                          not has_negative_zero(self.params[0]))
+        self.ahead = ReadAhead(reader.batch)
+        self.workers = []
+
+    def start(self):
+        """Fork one worker for each share of rows but this process's."""
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        context = multiprocessing.get_context("fork")
+        for w_lo, w_hi in self.bounds[:-1]:
             parent_end, child_end = context.Pipe()
             process = context.Process(
                 target=_row_worker,
-                args=(child_end, w_lo, w_hi, reader, params))
+                args=(child_end, w_lo, w_hi, self.reader, self.params))
             process.daemon = True
             process.start()
             child_end.close()
-            workers.append(process)
-            conns.append(parent_end)
-        for epoch in range(run.epochs):
-            shuffle_state = net.shuffle_state()
-            start_params = params
-            order = net.epoch_order(n)
-            try:
-                for start in range(0, n, mini_batch_size):
-                    indexes = order[start:start + mini_batch_size]
-                    following = start + mini_batch_size
-                    next_indexes = order[following:following
-                                         + mini_batch_size] or None
-                    rate = rate_of(run.eta, len(indexes))
-                    skip = math.copysign(1.0, rate) > 0
-                    # read (and check) the examples before any message
-                    batch = ahead.take(indexes)
-                    inputs = [(idx, vals) for idx, vals, _ in batch]
-                    with sigint_held():
-                        rows.apply_pending(False, indexes, next_indexes)
-                        a_own = space["first_layer"](inputs, rows.own)
-                        # the worker is usually still busy: read ahead
-                        ahead.read(next_indexes)
-                        parts = rows.receive_all()
-                        parts.append(a_own)
-                        a1 = [_joined(rows) for rows in zip(*parts)]
-                        deltas, rest = train_rest(
-                            [(a, t) for a, (_, _, t) in zip(a1, batch)],
-                            rows.rest, rate)
-                        rows.rest = rest
-                        rows.pending = Pending(inputs, deltas, rate, skip)
-                    if run.on_progress is not None:
-                        run.on_progress(min(start + mini_batch_size, n), n)
-            finally:
-                # Store inside the hold too: a Ctrl-C that arrives while
-                # the rows are gathered is raised as the hold ends, and must
-                # find net.w / net.b already holding those rows.
-                with sigint_held():
-                    params = rows.gather()
-                    kernel.store(net, params)
-            if not finish_epoch(kernel, net, epoch, params, start_params,
-                                shuffle_state, test_reader, jobs, history,
-                                run):
-                break
-        return history
-    finally:
+            self.workers.append(process)
+            self.rows.conns.append(parent_end)
+
+    def step(self, indexes, next_indexes):
+        rows, space = self.rows, self.space
+        rate = rate_of(self.step_size, len(indexes))
+        skip = math.copysign(1.0, rate) > 0
+        # read (and check) the examples before any message
+        batch = self.ahead.take(indexes)
+        inputs = [(idx, vals) for idx, vals, _ in batch]
+        with sigint_held():
+            rows.apply_pending(False, indexes, next_indexes)
+            a_own = space["first_layer"](inputs, rows.own)
+            # the worker is usually still busy: read ahead
+            self.ahead.read(next_indexes)
+            parts = rows.receive_all()
+            parts.append(a_own)
+            a1 = [_joined(each) for each in zip(*parts)]
+            deltas, rest = self.train_rest(
+                [(a, t) for a, (_, _, t) in zip(a1, batch)], rows.rest, rate)
+            rows.rest = rest
+            rows.pending = Pending(inputs, deltas, rate, skip)
+
+    def store(self):
+        # Gather inside the hold too: a Ctrl-C that arrives while the rows
+        # are gathered is raised as the hold ends, and must find net.w /
+        # net.b already holding those rows.
+        with sigint_held():
+            self.params = self.rows.gather()
+            self.kernel.store(self.net, self.params)
+
+    def stop(self):
+        """Tell every worker to end, and wait for it (or end it)."""
+        conns = self.rows.conns
         for conn in conns:
             try:
                 conn.send(None)
             except OSError:
                 pass
-        for process in workers:
+        for process in self.workers:
             process.join(5)
             if process.is_alive():
                 process.terminate()

@@ -28,7 +28,13 @@ The classroom page (``purenn serve``)
 
 Other implementations (``purenn golden``, ``purenn compare``)
     - ``golden``: fixtures of every intermediate of mini-batch SGD.
-    - ``compare``: another implementation's numbers against a fixture.
+    - ``compare``: another implementation's numbers against a fixture
+      (``compare_case``, ``compare_paths``, ``exit_status``; the one import
+      for all of the below).
+    - ``compare_read``: a fixture or ACTUAL file read within bounds.
+    - ``compare_layout``: the fixture's layout, walked in computing order.
+    - ``compare_rule``: ULPs, ``ROUNDING_LEVEL`` and one group compared.
+    - ``compare_report``: the report and its verdicts.
     - ``hints``: common backprop mistakes recognised from the first
       difference.
 """

@@ -30,13 +30,15 @@ True
 from fractions import Fraction
 
 from purenn import matrix
+from purenn.classroom.compare_rule import ROUNDING_LEVEL
 from purenn.primer import sigmoid
 
 __all__ = ["hints", "rounding_hints", "shape_of"]
 
-# Two matrices that agree to this fraction of the larger one's size are
-# taken as the same numbers computed in another order (see compare).
-_SAME = 1e-9
+# Two matrices that agree to rounding level (compare_rule.ROUNDING_LEVEL,
+# a fraction of the larger one's size) are taken as the same numbers
+# computed in another order.
+_SAME = ROUNDING_LEVEL
 # A ratio is constant if every value's ratio is within this of the median:
 # loose enough for values that carry rounding from a long chain.
 _CONSTANT = 1e-6
@@ -206,8 +208,8 @@ def hints(expected, quantity, where, e, a):
     """Return a list of hints (text) for the first group outside tolerance.
 
     ``expected`` is the fixture record, ``where`` the group's place (see
-    compare._Where), ``e`` and ``a`` the fixture's and ACTUAL's values as
-    float matrices (``a`` may have another shape).
+    compare_layout.Where), ``e`` and ``a`` the fixture's and ACTUAL's values
+    as float matrices (``a`` may have another shape).
     """
     key = where.key
     if a is None:

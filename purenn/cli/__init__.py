@@ -27,8 +27,9 @@ __all__ = ["CliError", "build_parser", "main", "parse_int_list",
 
 
 def _command_modules():
-    from purenn.cli import data, train, classroom, golden, serve, pack, engines
-    return [data, train, classroom, golden, serve, pack, engines]
+    from purenn.cli import (data, train, evaluate, classroom, golden, serve,
+                            pack, engines)
+    return [data, train, evaluate, classroom, golden, serve, pack, engines]
 
 
 def build_parser():

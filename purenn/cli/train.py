@@ -1,5 +1,5 @@
-"""Subcommand ``train`` (see purenn.cli); it registers ``evaluate`` and
-``predict`` (purenn.cli.evaluate) after itself.
+"""Subcommand ``train`` (see purenn.cli; ``evaluate`` and ``predict``, which
+share its engine flags, are purenn.cli.evaluate).
 
 MNIST and the engines are imported by the commands that use them, so that
 ``purenn --help`` stays quick.
@@ -15,7 +15,6 @@ import sys
 
 from purenn import network
 from purenn.arguments import add_data_argument
-from purenn.cli import evaluate
 from purenn.cli.common import (ENGINE_CHOICES, CliError, add_engine_arguments,
                                check_fits, data_inputs, layers_text,
                                load_mnist_sets, non_negative_int,
@@ -99,8 +98,6 @@ def register(subparsers):
                        "(rewritten atomically after every epoch)")
     add_engine_arguments(train)
     train.set_defaults(func=train_command)
-    train.set_defaults(func=train_command)
-    evaluate.register(subparsers)
 
 
 def train_command(args, out=None, err=None):

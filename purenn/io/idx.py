@@ -54,6 +54,7 @@ codes) are in ``purenn.io.idxformat`` and the writer in
 """
 import array
 import collections
+import contextlib
 import gzip
 import io
 import os
@@ -248,7 +249,27 @@ def read_idx_header(path, max_bytes=MAX_DATA_BYTES):
     than ``max_bytes``, than a plain file's length allows, or than a gzip
     file of its size can expand to.
     """
-    name = os.fspath(path)
+    with _open_idx(os.fspath(path), max_bytes) as opened:
+        return IdxHeader(opened.type_code, opened.shape)
+
+
+# An IDX file opened by _open_idx: ``stream`` is positioned at the data
+# (plain, or gzip's decompressed stream); ``header`` is the data's offset
+# in a plain file (None for gzip, whose stream cannot seek cheaply).
+_Opened = collections.namedtuple("_Opened",
+                                 "stream type_code shape header size")
+
+
+@contextlib.contextmanager
+def _open_idx(name, max_bytes):
+    """Open the IDX file ``name``, read and check its header; yield _Opened.
+
+    The size the header declares is checked against ``max_bytes`` and what
+    the file can hold (a plain file's length; what a gzip file of its size
+    can expand to) before any data is read.  A corrupt gzip stream, met in
+    the header or while the caller reads the data, is an IdxError naming
+    the file.
+    """
     with _open(name) as raw:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
@@ -256,18 +277,20 @@ def read_idx_header(path, max_bytes=MAX_DATA_BYTES):
         if not compressed:
             type_code, shape, header, size = _parse_header(raw, name,
                                                            max_bytes)
+            # A plain file's length is known: compare before reading data.
             _check_plain_size(name, size, length - header)
-            return IdxHeader(type_code, shape)
+            yield _Opened(raw, type_code, shape, header, size)
+            return
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 type_code, shape, _, size = _parse_header(stream, name,
                                                           max_bytes)
+                _check_gzip_room(name, size, length)
+                yield _Opened(stream, type_code, shape, None, size)
         except IdxError:
             raise
         except (OSError, EOFError, zlib.error) as exc:
             _gzip_errors(name, exc)
-        _check_gzip_room(name, size, length)
-        return IdxHeader(type_code, shape)
 
 
 def _check_plain_size(name, size, have):
@@ -326,32 +349,17 @@ def read_idx_row_ranges(path, ranges, max_bytes=MAX_DATA_BYTES):
         if start < 0 or (stop is not None and stop < start):
             raise ValueError("read_idx_rows: rows {}:{} are not a "
                              "range".format(start, stop))
-    with _open(name) as raw:
-        compressed = raw.read(2) == _GZIP_MAGIC
-        raw.seek(0)
-        length = resources.stream_size(raw)
-        if not compressed:
-            type_code, shape, header, size = _parse_header(raw, name,
-                                                           max_bytes)
-            # A plain file's length is known: compare before reading data.
-            _check_plain_size(name, size, length - header)
-            spans, kept = _spans(type_code, shape, ranges)
+    with _open_idx(name, max_bytes) as opened:
+        type_code, shape = opened.type_code, opened.shape
+        spans, kept = _spans(type_code, shape, ranges)
+        if opened.header is None:
+            data = _read_gzip_data(opened.stream, opened.size, name, spans)
+        else:
             data = []
             for first, last in spans:
-                raw.seek(header + first)
-                data.append(_read_exact(raw, last - first, name, "data"))
-        else:
-            try:
-                with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-                    type_code, shape, _, size = _parse_header(stream, name,
-                                                              max_bytes)
-                    _check_gzip_room(name, size, length)
-                    spans, kept = _spans(type_code, shape, ranges)
-                    data = _read_gzip_data(stream, size, name, spans)
-            except IdxError:
-                raise
-            except (OSError, EOFError, zlib.error) as exc:
-                _gzip_errors(name, exc)
+                opened.stream.seek(opened.header + first)
+                data.append(_read_exact(opened.stream, last - first, name,
+                                        "data"))
     return IdxRanges([_to_idx_array(type_code, rows_shape, raw_rows)
                       for rows_shape, raw_rows in zip(kept, data)], shape[0])
 

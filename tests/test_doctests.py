@@ -44,3 +44,19 @@ def test_docs_sessions_run_as_printed():
             assert result.failed == 0, name
             attempted += result.attempted
     assert attempted >= 1
+
+
+def test_readme_test_command_is_the_one_ci_runs():
+    # The brief's two commands: CI (.ci/run) runs the README's test command,
+    # with -q added; a README that drifted from it would send a fresh
+    # machine down a path no CI run has taken.
+    with open(os.path.join(REPO, ".ci", "run"), encoding="utf-8") as stream:
+        ci = stream.read()
+    marker = "# The README's test command, verbatim:\n"
+    assert marker in ci
+    line = ci.split(marker, 1)[1].splitlines()[0]
+    shown = line.replace(" -q", "")
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as stream:
+        readme = stream.read()
+    assert "\n{}\n".format(shown) in readme, shown
+    assert "\npython -m purenn train\n" in readme

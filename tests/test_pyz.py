@@ -266,3 +266,29 @@ def test_pack_writes_the_same_bytes_from_a_checkout_and_from_the_pyz(
     with open(again, "rb") as stream:
         assert hashlib.sha256(stream.read()).hexdigest() == digest
     assert main(["pack", "--out", str(tmp_path / "no" / "x.pyz")]) == 2
+
+
+@pytest.mark.parametrize("member", ["purenn/network.py",
+                                    "purenn/engines/loops.py"])
+def test_a_damaged_module_is_one_line(alone, tmp_path, member):
+    # A copy of purenn.pyz with one byte of a module's compressed bytes
+    # flipped (a bad USB stick, a truncated mail attachment) says which
+    # member is damaged in one line, exit 2, whether the module is imported
+    # at start (network) or later by a command (the loops engine).
+    with open(os.path.join(alone, "purenn.pyz"), "rb") as stream:
+        data = bytearray(stream.read())
+    with zipfile.ZipFile(os.path.join(alone, "purenn.pyz")) as archive:
+        info = archive.getinfo(member)
+    # zipfile's header_offset counts from the file's start (the #! line
+    # included): the member's data follow its 30-byte header and name.
+    data[info.header_offset + 30 + len(member) + 100] ^= 0xFF
+    folder = str(tmp_path)
+    with open(os.path.join(folder, "purenn.pyz"), "wb") as stream:
+        stream.write(data)
+    result = run(folder, "train", "--epochs", "1", "--train-limit", "20",
+                 "--test-limit", "20", "--engine", "loops")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("purenn: error: ")
+    assert "{} is damaged".format(member) in lines[0]
+    assert "Traceback" not in result.stderr

@@ -6,7 +6,6 @@ No outside network is used.
 """
 import gzip
 import http.server
-import importlib.util
 import os
 import socket
 import threading
@@ -14,22 +13,14 @@ import threading
 import pytest
 
 from purenn.io import mnist
+from support import load_script
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = sorted(base + ".gz" for base in (
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
 
 
-def _load_script():
-    path = os.path.join(ROOT, "scripts", "fetch_mnist.py")
-    spec = importlib.util.spec_from_file_location("fetch_mnist", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fetch_mnist = _load_script()
+fetch_mnist = load_script("fetch_mnist")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -1,7 +1,9 @@
 """Helpers shared by the tests (imported as ``from support import ...``)."""
+import contextlib
 import importlib.util
 import os
 import struct
+import threading
 import zlib
 
 import pytest
@@ -26,6 +28,25 @@ def load_script(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@contextlib.contextmanager
+def serving(httpd):
+    """Run ``httpd.serve_forever`` in a daemon thread; yield ``httpd``.
+
+    On leaving, even by an exception, ``httpd.shutdown()`` waits for the loop
+    to stop and ``httpd.server_close()`` closes its socket.  The thread is a
+    daemon so that a server left running by a broken test cannot keep the
+    interpreter alive.
+    """
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def _walk(actual, expected, path):
@@ -236,5 +257,5 @@ needs_tracemalloc = pytest.mark.skipif(
 __all__ = ["REPO", "PRIMER_PRINTED", "assert_close", "assert_same_bits",
            "assert_same_network", "decode_rgb_png", "load_script",
            "needs_tracemalloc", "random_examples", "relative_error",
-           "replay_worked_example", "svg_texts", "tiny_network",
+           "replay_worked_example", "serving", "svg_texts", "tiny_network",
            "tracemalloc", "walk_floats", "write_mnist"]

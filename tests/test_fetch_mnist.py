@@ -8,12 +8,11 @@ import gzip
 import http.server
 import os
 import socket
-import threading
 
 import pytest
 
 from purenn.io import mnist
-from support import load_script
+from support import load_script, serving
 
 NAMES = sorted(base + ".gz" for base in (
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -40,12 +39,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _serve(files):
+def _server(files):
     handler = type("Handler", (_Handler,), {"files": files})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, "http://127.0.0.1:{}/mnist/".format(server.server_port)
+    return http.server.HTTPServer(("127.0.0.1", 0), handler)
+
+
+def _url(server):
+    return "http://127.0.0.1:{}/mnist/".format(server.server_port)
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +72,8 @@ def mirrors():
     probe.bind(("127.0.0.1", 0))
     down = "http://127.0.0.1:{}/mnist/".format(probe.getsockname()[1])
     probe.close()
-    servers = [_serve(damaged), _serve(good)]
-    yield down, servers[0][1], servers[1][1]
-    for server, _ in servers:
-        server.shutdown()
-        server.server_close()
+    with serving(_server(damaged)) as bad, serving(_server(good)) as ok:
+        yield down, _url(bad), _url(ok)
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ import pytest
 from purenn import network
 from purenn.cli import main
 from purenn.classroom import api, eventloop, serve, uploads
-from support import load_script
+from support import load_script, serving
 
 classroom_load = load_script("classroom_load")
 
@@ -49,12 +49,8 @@ def server():
     room = api.Classroom(network.Network([784, 6, 10], seed=3))
     httpd = serve.make_server(room, "127.0.0.1", 0, log=log)
     httpd.test_log = log
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(httpd):
+        yield httpd
     eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS = saved
 
 

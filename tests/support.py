@@ -1,6 +1,9 @@
 """Helpers shared by the tests (imported as ``from support import ...``)."""
+import contextlib
+import importlib.util
 import os
 import struct
+import threading
 import zlib
 
 import pytest
@@ -11,6 +14,39 @@ except ImportError:     # PyPy has no tracemalloc (no _tracemalloc module)
     tracemalloc = None
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_script(name):
+    """Import scripts/NAME.py as a module named ``name`` and return it.
+
+    The scripts are not a package, and tests must not depend on the working
+    directory, so each is loaded from its path under ``REPO``; it is not put
+    in ``sys.modules``.
+    """
+    path = os.path.join(REPO, "scripts", name + ".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def serving(httpd):
+    """Run ``httpd.serve_forever`` in a daemon thread; yield ``httpd``.
+
+    On leaving, even by an exception, ``httpd.shutdown()`` waits for the loop
+    to stop and ``httpd.server_close()`` closes its socket.  The thread is a
+    daemon so that a server left running by a broken test cannot keep the
+    interpreter alive.
+    """
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def _walk(actual, expected, path):
@@ -218,7 +254,8 @@ needs_tracemalloc = pytest.mark.skipif(
     tracemalloc is None, reason="tracemalloc is CPython-only (not on PyPy)")
 
 
-__all__ = ["REPO", "needs_tracemalloc", "tracemalloc", "PRIMER_PRINTED", "decode_rgb_png", "walk_floats",
-           "svg_texts", "tiny_network", "assert_close", "assert_same_bits",
-           "assert_same_network", "random_examples", "relative_error",
-           "replay_worked_example", "write_mnist"]
+__all__ = ["REPO", "PRIMER_PRINTED", "assert_close", "assert_same_bits",
+           "assert_same_network", "decode_rgb_png", "load_script",
+           "needs_tracemalloc", "random_examples", "relative_error",
+           "replay_worked_example", "serving", "svg_texts", "tiny_network",
+           "tracemalloc", "walk_floats", "write_mnist"]

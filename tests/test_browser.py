@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 
 import pytest
 
@@ -33,7 +32,7 @@ from purenn import network
 from purenn.classroom import api, serve, trace
 from purenn.io import mnist
 import devtools
-from support import REPO
+from support import REPO, serving
 
 MODEL = os.path.join(REPO, "purenn", "data", "models", "mnist-784-30-10.json")
 HAVE_MNIST = os.path.exists(os.path.join(mnist.DEFAULT_DIRECTORY,
@@ -71,12 +70,8 @@ def site():
     net = network.load(MODEL)
     httpd = serve.make_server(api.Classroom(net, source="model"),
                               "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    yield httpd, net
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(httpd):
+        yield httpd, net
 
 
 @contextlib.contextmanager
@@ -479,10 +474,7 @@ def test_a_small_served_model_is_walked_through(browser):
     httpd = serve.make_server(api.Classroom(trace.demo_network(),
                                             source="demo.json"),
                               "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(httpd):
         with _page(browser, httpd.url() + "?input=0.8,0.2&target=0,1") \
                 as page:
             first = page.evaluate(
@@ -490,9 +482,6 @@ def test_a_small_served_model_is_walked_through(browser):
             hover = page.evaluate(
                 "document.getElementById('edge-2-1-0').getAttribute("
                 "'data-text')")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     record = trace.trace(trace.demo_network(), [0.8, 0.2], [0.0, 1.0], 0.1)
     assert first == repr(record["layers"][0]["z"][0][0])
     w, a = record["layers"][1]["w"][1][0], record["layers"][0]["a"][0][0]
@@ -508,10 +497,7 @@ def test_a_lost_session_is_said_once_and_forgotten(browser):
         pytest.skip("needs the shipped model and MNIST test set")
     room = api.Classroom(network.load(MODEL), source="model")
     httpd = serve.make_server(room, "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(httpd):
         for lang, said in (("en", "is gone from the server"),
                            ("zh", "已不存在")):
             url = "{}?lang={}&index=0&label=7&step=3".format(httpd.url(),
@@ -530,9 +516,6 @@ def test_a_lost_session_is_said_once_and_forgotten(browser):
                 assert len(room.sessions) == 1
             for name in list(room.sessions._sessions):
                 room.sessions.drop(name)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_a_drawings_notes_in_chinese(browser, site):

@@ -6,30 +6,20 @@ No outside network is used.
 """
 import gzip
 import http.server
-import importlib.util
 import os
 import socket
-import threading
 
 import pytest
 
 from purenn.io import mnist
+from support import load_script, serving
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = sorted(base + ".gz" for base in (
     "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
 
 
-def _load_script():
-    path = os.path.join(ROOT, "scripts", "fetch_mnist.py")
-    spec = importlib.util.spec_from_file_location("fetch_mnist", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fetch_mnist = _load_script()
+fetch_mnist = load_script("fetch_mnist")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -49,12 +39,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def _serve(files):
+def _server(files):
     handler = type("Handler", (_Handler,), {"files": files})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, "http://127.0.0.1:{}/mnist/".format(server.server_port)
+    return http.server.HTTPServer(("127.0.0.1", 0), handler)
+
+
+def _url(server):
+    return "http://127.0.0.1:{}/mnist/".format(server.server_port)
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +72,8 @@ def mirrors():
     probe.bind(("127.0.0.1", 0))
     down = "http://127.0.0.1:{}/mnist/".format(probe.getsockname()[1])
     probe.close()
-    servers = [_serve(damaged), _serve(good)]
-    yield down, servers[0][1], servers[1][1]
-    for server, _ in servers:
-        server.shutdown()
-        server.server_close()
+    with serving(_server(damaged)) as bad, serving(_server(good)) as ok:
+        yield down, _url(bad), _url(ok)
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ The suite runs under every CPython 3.6-3.13 and PyPy in CI, so these tests
 do too.
 """
 import hashlib
-import importlib.util
 import os
 import re
 import shutil
@@ -20,12 +19,9 @@ import zipfile
 
 import pytest
 
-from support import REPO
+from support import REPO, load_script
 
-_spec = importlib.util.spec_from_file_location(
-    "build_pyz", os.path.join(REPO, "scripts", "build_pyz.py"))
-build_pyz = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build_pyz)
+build_pyz = load_script("build_pyz")
 
 HAVE_DATA = os.path.isfile(os.path.join(REPO, "purenn", "data", "mnist",
                                         "SHA256SUMS"))

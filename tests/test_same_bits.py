@@ -11,16 +11,14 @@ script under glibc's other exp code path (GLIBC_TUNABLES, .ci/run) and on
 PyPy, and diffs it against CPython's.
 """
 import hashlib
-import importlib.util
 import math
-import os
 import random
 import struct
 
 import pytest
 
 from purenn import Network
-from support import REPO
+from support import load_script
 
 LIBM = ("exp", "log", "cos", "sin")
 
@@ -56,11 +54,7 @@ def _break_libm(monkeypatch):
 
 
 def _golden_values():
-    path = os.path.join(REPO, "scripts", "golden_values.py")
-    spec = importlib.util.spec_from_file_location("golden_values", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.values()
+    return load_script("golden_values").values()
 
 
 def _weights_digest(net):

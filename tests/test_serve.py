@@ -22,7 +22,7 @@ from purenn.cli import serve as serve_cli
 from purenn.classroom import api, serve, trace
 from purenn.drawing import prepare
 from purenn.io import images, mnist
-from support import REPO, assert_same_bits
+from support import REPO, assert_same_bits, serving
 
 SEVEN_PNG = os.path.join(REPO, "purenn", "data", "examples", "seven.png")
 HAVE_MNIST = os.path.exists(os.path.join(mnist.DEFAULT_DIRECTORY,
@@ -40,12 +40,8 @@ def server():
     room = api.Classroom(_net(), source="test-model", max_sessions=3,
                          active_seconds=0)
     httpd = serve.make_server(room, "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(httpd):
+        yield httpd
 
 
 def _request(httpd, method, path, body=None, headers=None):
@@ -482,19 +478,13 @@ def test_training_status_over_http():
     data = mnist.Dataset(bytes(_pixels(9)), bytes([4]))
     run = serve.Training(data, data, layers=(784, 3, 10), epochs=1)
     httpd = serve.make_server(api.Classroom(_net()), "127.0.0.1", 0, run)
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(httpd):
         run.start()
         run.join(60)
         answer = get(httpd, "/api/train")
         assert answer["finished"] is True
         assert answer["history"] == [{"epoch": 0, "correct": answer[
             "history"][0]["correct"], "total": 1}]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "SIGINT")

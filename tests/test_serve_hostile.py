@@ -7,10 +7,8 @@ connection.  Slow and idle connections are cut off by their deadlines
 (shortened here to a second) and hold no thread.
 """
 import http.client
-import importlib.util
 import io
 import json
-import os
 import re
 import socket
 import sys
@@ -22,18 +20,9 @@ import pytest
 from purenn import network
 from purenn.cli import main
 from purenn.classroom import api, eventloop, serve, uploads
-from support import REPO
+from support import load_script, serving
 
-
-def _load_script():
-    path = os.path.join(REPO, "scripts", "classroom_load.py")
-    spec = importlib.util.spec_from_file_location("classroom_load", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-classroom_load = _load_script()
+classroom_load = load_script("classroom_load")
 
 
 class Log:
@@ -60,12 +49,8 @@ def server():
     room = api.Classroom(network.Network([784, 6, 10], seed=3))
     httpd = serve.make_server(room, "127.0.0.1", 0, log=log)
     httpd.test_log = log
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(httpd):
+        yield httpd
     eventloop.REQUEST_SECONDS, eventloop.KEEP_ALIVE_SECONDS = saved
 
 

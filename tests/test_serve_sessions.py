@@ -7,13 +7,12 @@ import array
 import concurrent.futures
 import json
 import random
-import threading
 
 import pytest
 
 from purenn import network
 from purenn.classroom import api, serve, sessions, trace
-from support import assert_same_bits, tracemalloc
+from support import assert_same_bits, serving, tracemalloc
 
 
 class Clock:
@@ -187,10 +186,7 @@ def test_the_neuron_view_of_a_kept_step_is_the_step():
 def test_concurrent_steps_in_one_session_lose_nothing(requests):
     room = api.Classroom(_net())
     httpd = serve.make_server(room, "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever)
-    thread.daemon = True
-    thread.start()
-    try:
+    with serving(httpd):
         x = _x(4)
         name = _post(httpd, "/api/step", {"x": x, "label": 7})["session"]
         body = {"x": x, "label": 7, "step_size": 0.5, "session": name}
@@ -213,9 +209,6 @@ def test_concurrent_steps_in_one_session_lose_nothing(requests):
             assert_same_bits(
                 sessions.unpack_matrices(session.w, [None, 784, 6]),
                 expected.w)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_an_expired_session_says_so_in_one_line():

@@ -84,25 +84,47 @@ def split_archive(path):
         tail.append(name)
         head = parent
         if os.path.isfile(head):
-            if zipfile.is_zipfile(head):
+            if _directory(head) is not None:
                 return head, "/".join(reversed(tail))
             return None, path
         if os.path.isdir(head):
             return None, path
 
 
+# The central directories read so far: (path, size, mtime) -> {name:
+# ZipInfo}, or None for a file that is not a zip.  A command asks about the
+# archive's members some fifty times (each MNIST file's spellings, the
+# outputs checked against every input); reading the directory once, not
+# each time, took 0.05 s off PyPy's start of ``purenn.pyz train``.  A
+# rewritten archive has another size or mtime, so it is read anew.
+_DIRECTORIES = {}
+_MAX_DIRECTORIES = 8
+
+
+def _directory(archive):
+    """Return ``{name: ZipInfo}`` of the zip file ``archive``, or None if
+    it is not one (or cannot be read as one)."""
+    status = os.stat(archive)
+    key = (archive, status.st_size, status.st_mtime_ns)
+    if key not in _DIRECTORIES:
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                members = {info.filename: info for info in zipped.infolist()}
+        except (zipfile.BadZipFile, OSError, ValueError):
+            members = None
+        if len(_DIRECTORIES) >= _MAX_DIRECTORIES:
+            _DIRECTORIES.clear()
+        _DIRECTORIES[key] = members
+    return _DIRECTORIES[key]
+
+
 def _names(archive):
-    with zipfile.ZipFile(archive) as zipped:
-        return zipped.namelist()
+    return list(_directory(archive) or ())
 
 
 def _member_info(archive, member):
     """Return the ZipInfo of ``member`` or None."""
-    with zipfile.ZipFile(archive) as zipped:
-        try:
-            return zipped.getinfo(member)
-        except KeyError:
-            return None
+    return (_directory(archive) or {}).get(member)
 
 
 def isfile(path):

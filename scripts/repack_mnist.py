@@ -8,8 +8,8 @@ the better of the default and filtered strategies, and a fixed header
 (no name, mtime 0), and keeps the result only where it is smaller.  The
 decompressed bytes do not change, and ``SHA256SUMS`` (the SHA-256 of the
 decompressed files) is checked before anything is replaced; each file is
-replaced atomically.  It took the four files from 11,369,320 to 11,248,535 bytes
-(see docs/mnist.md), which is what keeps purenn.pyz under 13 MB.
+replaced atomically.  It took the four files from 11,369,320 to
+11,248,535 bytes, which keeps purenn.pyz under 13 MB (docs/install.md).
 
 Standard library only; it takes about 20 s (level 9 on 47 MB).
 """

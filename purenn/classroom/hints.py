@@ -31,6 +31,7 @@ from fractions import Fraction
 
 from purenn import matrix
 from purenn.classroom.compare_rule import ROUNDING_LEVEL
+from purenn.epochs import mini_batch_rate
 from purenn.primer import sigmoid
 
 __all__ = ["hints", "rounding_hints", "shape_of"]
@@ -135,7 +136,7 @@ def _update_hints(expected, where, e, a, m, eta):
                     "one step ahead (an extra step, or the steps numbered "
                     "from 1?)".format(key, step, step + 1)]
     r = _ratio(matrix.subtract(a, before), matrix.subtract(e, before))
-    rate = "eta/m = {!r}/{} = {!r}".format(eta, m, eta / m)
+    rate = "eta/m = {!r}/{} = {!r}".format(eta, m, mini_batch_rate(eta, m))
     if m > 1 and _near(r, m):
         out.append("the change of {} is m = {} times purenn's: the 1/m is "
                    "missing (purenn: w - (eta/m) * sum, with {})".format(

@@ -537,3 +537,30 @@ def test_a_drawings_notes_in_chinese(browser, site):
         assert chinese != english
         assert sorted(re.findall(r"[0-9.]+", chinese)) == sorted(
             re.findall(r"[0-9.]+", english))
+
+
+def test_the_training_view_fills_in_the_run(browser):
+    # serve --train's view (?train=1): the summary line gets every number
+    # from /api/train (the layers, the sizes, the step size: the page's
+    # {step_size} placeholder), in English and in Chinese, with the table of
+    # the finished epoch.
+    data = mnist.Dataset(bytes(784 * 2), bytes([3, 5]))
+    run = serve.Training(data, data, layers=(784, 3, 10), epochs=1,
+                         mini_batch_size=2, step_size=0.5, seed=1)
+    run.start()
+    run.join(60)
+    httpd = serve.make_server(api.Classroom(network.Network([784, 3, 10],
+                                                            seed=1)),
+                              "127.0.0.1", 0, run)
+    with serving(httpd):
+        for lang, finished in (("en", "finished in"), ("zh", "完成")):
+            with _page(browser, "{}?train=1&lang={}".format(httpd.url(),
+                                                           lang)) as page:
+                summary = page.evaluate(
+                    "document.getElementById('train-summary').textContent")
+                rows = page.evaluate(
+                    "document.querySelectorAll('#train-table tr').length")
+            assert "{" not in summary and "}" not in summary, summary
+            assert "784-3-10" in summary and "η = 0.5" in summary, summary
+            assert finished in summary, summary
+            assert rows == 2, rows   # the header and epoch 0

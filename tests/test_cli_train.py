@@ -382,7 +382,9 @@ BAD_INPUTS = [
      "not a PNG or PGM file .*supported: PGM P2/P5 and PNG"),
     (["predict", "{good}", "--image", "{palette}"],
      "colour type 3 at bit depth 16 is not valid PNG; PNG allows"),
-    (["predict", "{good}", "--image", "{blank}"], "no digit found"),
+    # The one line names the drawing, as every other error about it does.
+    (["predict", "{good}", "--image", "{blank}"],
+     "error: .*blank.pgm: no digit found: the picture is blank"),
 ]
 
 

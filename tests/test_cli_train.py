@@ -385,6 +385,8 @@ BAD_INPUTS = [
     # The one line names the drawing, as every other error about it does.
     (["predict", "{good}", "--image", "{blank}"],
      "error: .*blank.pgm: no digit found: the picture is blank"),
+    (["train", "--save", "{good}/model.json"],
+     "--save .*good.json/model.json: .*good.json is not a directory"),
 ]
 
 

@@ -385,6 +385,9 @@ BAD_INPUTS = [
     # The one line names the drawing, as every other error about it does.
     (["predict", "{good}", "--image", "{blank}"],
      "error: .*blank.pgm: no digit found: the picture is blank"),
+    (["train", "--data", "{good}"],
+     "good.json: is a file, not a directory; give the folder that holds "
+     "the four MNIST files"),
     (["train", "--save", "{good}/model.json"],
      "--save .*good.json/model.json: .*good.json is not a directory"),
 ]

@@ -114,10 +114,16 @@ def _no_directory(directory):
         return CliError("no MNIST data: {}; or give the folder that holds "
                         "the four MNIST files with --data DIR".format(
                             missing_data_advice("mnist")))
+    from purenn import resources
+    path = mnist.data_directory(directory)
+    # --data train-images-idx3-ubyte.gz names one of the files, not their
+    # folder: say so rather than that nothing is there.
+    found = ("is a file, not a directory" if resources.exists(path)
+             else "no MNIST directory here")
     return CliError(
-        "{}: no MNIST directory here; give the folder that holds the "
-        "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "
-        "purenn source downloads them)".format(mnist.data_directory(directory)))
+        "{}: {}; give the folder that holds the four MNIST files with "
+        "--data DIR (scripts/fetch_mnist.py in the purenn source downloads "
+        "them)".format(path, found))
 
 
 def check_data_directory(directory=None):

@@ -420,6 +420,22 @@ def test_truncated_deep_and_huge_files_exit_2_with_one_line(
         assert err.count("\n") == 1 and len(err) < 400
 
 
+def test_a_byte_order_mark_is_ignored(tmp_path, capsys, fixture):
+    # A port on Windows writing through PowerShell 5 or .NET's UTF8 encoding
+    # starts its file with EF BB BF; RFC 8259 section 8.1 lets a JSON reader
+    # ignore it.
+    full = golden.render(fixture)
+    e, a = tmp_path / "expected.json", tmp_path / "actual.json"
+    e.write_bytes(full)
+    a.write_bytes(b"\xef\xbb\xbf" + full)
+    assert main(["compare", str(e), str(a)]) == 0
+    assert "IDENTICAL" in capsys.readouterr().out
+    a.write_bytes(full.decode("utf-8").encode("utf-16"))
+    assert main(["compare", str(e), str(a)]) == 2
+    assert "UTF-16 text, as PowerShell's > writes; expected UTF-8" in \
+        capsys.readouterr().err
+
+
 def test_a_truncated_fixture_file_exits_2(tmp_path, capsys, fixture):
     full = golden.render(fixture)
     e = tmp_path / "expected.json"

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 
-from purenn.io.bounded import shorten
+from purenn.io.bounded import decode_utf8, shorten
 
 __all__ = ["CompareError", "MAX_FILE_BYTES", "MAX_PARSE_BYTES", "read_json"]
 
@@ -115,7 +115,7 @@ def read_json(path, role):
                                role, path, cost >> 20,
                                MAX_PARSE_BYTES >> 20))
     try:
-        text = raw.decode("utf-8")
+        text = decode_utf8(raw)  # a byte order mark is ignored
         del raw
         record = json.loads(text, parse_int=_parse_int,
                             parse_constant=_constant)

@@ -128,6 +128,28 @@ def test_example_golden_and_compare(alone, tmp_path):
         assert stream.read() == shipped
 
 
+def test_compare_reads_the_fixtures_inside_the_archive(alone, tmp_path):
+    # README: "or use the shipped purenn/data/golden/": with only the pyz,
+    # they are named through it, as a model or the MNIST files can be.
+    shipped = os.path.join("purenn.pyz", "purenn", "data", "golden")
+    out = str(tmp_path / "fixtures")
+    os.mkdir(out)
+    assert run(alone, "golden", "--out", out).returncode == 0
+    for expected, actual in [
+            (os.path.join(shipped, "primer-1-1-1.json"),
+             os.path.join(out, "primer-1-1-1.json")),
+            (shipped, out)]:
+        result = run(alone, "compare", expected, actual)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "IDENTICAL" in result.stdout
+    result = run(alone, "compare", os.path.join(shipped, "nope.json"),
+                 os.path.join(out, "primer-1-1-1.json"))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "purenn: error: EXPECTED {}: no such file or directory\n".format(
+            os.path.join(shipped, "nope.json")))
+
+
 @needs_data
 def test_serve_answers_static_files_from_the_archive(alone):
     server = subprocess.Popen(

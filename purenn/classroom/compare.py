@@ -31,6 +31,7 @@ A case file missing from ACTUAL's directory fails, unless ``partial``:
 """
 import os
 
+from purenn import resources
 from purenn.classroom.compare_layout import MISSING, as_matrix, \
     check_fixture, count_values, groups
 from purenn.classroom.compare_read import CompareError, MAX_FILE_BYTES, \
@@ -240,21 +241,22 @@ def compare_paths(expected_path, actual_path, ulps=0, rtol=0.0,
 
     Return a list of ``compare_case`` results; a case file missing from the
     ACTUAL directory gives a result with only ``case``, ``missing_file``,
-    ``never_compared`` and ``partial``.
+    ``never_compared`` and ``partial``.  Either may be a path inside
+    purenn.pyz (``purenn.pyz/purenn/data/golden``, the shipped fixtures).
     """
-    if os.path.isdir(expected_path):
-        if not os.path.isdir(actual_path):
+    if resources.isdir(expected_path):
+        if not resources.isdir(actual_path):
             raise CompareError("EXPECTED {} is a directory, so ACTUAL must be "
                                "one too; {} is not".format(expected_path,
                                                            actual_path))
-        names = sorted(n for n in os.listdir(expected_path)
+        names = sorted(n for n in resources.listdir(expected_path)
                        if n.endswith(".json"))
         if not names:
             raise CompareError("EXPECTED {}: no .json fixture files".format(
                 expected_path))
         pairs = [(os.path.join(expected_path, n),
                   os.path.join(actual_path, n)) for n in names]
-    elif os.path.isdir(actual_path):
+    elif resources.isdir(actual_path):
         raise CompareError("ACTUAL {} is a directory, EXPECTED {} a file: "
                            "compare a file with a file or a directory with "
                            "a directory".format(actual_path, expected_path))
@@ -263,7 +265,8 @@ def compare_paths(expected_path, actual_path, ulps=0, rtol=0.0,
     results = []
     for e_path, a_path in pairs:
         expected = read_json(e_path, "EXPECTED")
-        if len(pairs) > 1 and not os.path.exists(a_path):
+        if len(pairs) > 1 and not (os.path.exists(a_path)
+                                   or resources.exists(a_path)):
             try:
                 count = count_values(expected)
             except (CompareError, KeyError, IndexError, TypeError,

@@ -344,6 +344,11 @@ BAD_INPUTS = [
     (["train", "--eta", "nan"], "expected a finite number >= 0"),
     (["train", "--batch-size", "ten"], "expected a whole number >= 1"),
     (["train", "--jobs", "0"], "expected a whole number >= 1"),
+    # Each job is a fork of the whole command: a typo of 1000 for 10 must
+    # not take the machine's memory (docs/performance.md).
+    (["evaluate", "{good}", "--jobs", "65"],
+     "argument --jobs: expected at most 64 processes, got 65 \\(each is a "
+     "fork of this one"),
     (["train", "--bogus"], "unrecognized arguments: --bogus"),
     (["train", "--layers", "100,10", "{data}"],
      "--layers 100,10: the input layer has 100 neurons, the images have 784 "

@@ -346,6 +346,15 @@ BAD_INPUTS = [
     (["train", "--jobs", "0"], "expected a whole number >= 1"),
     # Each job is a fork of the whole command: a typo of 1000 for 10 must
     # not take the machine's memory (docs/performance.md).
+    # A picture under another format's name opens in no viewer: refused
+    # before any work, with the name to use.
+    (["weights", "{good}", "--out", "{good}.svg"],
+     "--out .*good.json.svg: this command writes PNG, not SVG; name the "
+     "file .*good.json.png$"),
+    (["show", "--index", "0", "--out", "{good}.JPG"],
+     "this command writes PNG, not JPG"),
+    (["plot", "{good}", "--out", "{good}.png"],
+     "--out .*good.json.png: this command writes SVG, not PNG"),
     (["evaluate", "{good}", "--jobs", "65"],
      "argument --jobs: expected at most 64 processes, got 65 \\(each is a "
      "fork of this one"),

@@ -13,7 +13,7 @@ __all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
            "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int", "DIGITS", "SETS",
            "ENGINE_CHOICES", "ENGINE_HELP", "add_engine_arguments",
-           "layers_text", "check_fits", "percent"]
+           "layers_text", "check_fits", "percent", "check_picture_name"]
 
 
 class CliError(Exception):
@@ -257,6 +257,25 @@ def add_engine_arguments(parser):
 def layers_text(layers):
     """Layer sizes as the flags spell them: ``784,30,10``."""
     return ",".join(str(size) for size in layers)
+
+
+# A picture saved under another format's name (plot --out curve.png writes
+# SVG) opens in no viewer, and the mistake shows only when it is opened.
+_PICTURE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".bmp",
+                     ".webp", ".pdf")
+
+
+def check_picture_name(label, path, suffix):
+    """Raise CliError if ``path`` (the value of option ``label``) ends in a
+    picture suffix other than ``suffix`` (``".png"``), the format written;
+    any other name, or none, is the user's choice."""
+    if path is None:
+        return
+    stem, found = os.path.splitext(path)
+    if found.lower() in _PICTURE_SUFFIXES and found.lower() != suffix:
+        raise CliError("{} {}: this command writes {}, not {}; name the file "
+                       "{}".format(label, path, suffix[1:].upper(),
+                                   found[1:].upper(), stem + suffix))
 
 
 def check_fits(layers, rows, cols, what):

@@ -128,6 +128,19 @@ def test_example_golden_and_compare(alone, tmp_path):
         assert stream.read() == shipped
 
 
+def test_predict_with_the_model_inside_the_archive(alone, tmp_path):
+    # docs/install.md: a drawing against the shipped model, pyz alone.
+    image = str(tmp_path / "seven.png")
+    with zipfile.ZipFile(os.path.join(alone, "purenn.pyz")) as archive:
+        with open(image, "wb") as stream:
+            stream.write(archive.read("purenn/data/examples/seven.png"))
+    model = os.path.join("purenn.pyz", "purenn", "data", "models",
+                         "mnist-784-30-10.json")
+    result = run(alone, "predict", model, "--image", image)
+    assert result.returncode == 0, result.stderr
+    assert "predicted class: 7" in result.stdout
+
+
 def test_compare_reads_the_fixtures_inside_the_archive(alone, tmp_path):
     # README: "or use the shipped purenn/data/golden/": with only the pyz,
     # they are named through it, as a model or the MNIST files can be.

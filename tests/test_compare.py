@@ -572,6 +572,24 @@ def test_a_ports_own_example_indices_explain_a_different_shuffle(
                 fixture["order"][0][5], fixture["order"][0][4])) in out
 
 
+def test_a_missing_step_is_named_not_taken_for_a_shuffle(
+        tmp_path, capsys, fixture):
+    # A port that skips a step shifts every later one: the step numbers it
+    # writes say so, where the examples would suggest another shuffle.
+    actual = copy.deepcopy(fixture)
+    del actual["steps"][2]
+    status, out, _ = run(tmp_path, capsys, fixture, actual)
+    assert status == 1
+    assert ("hint: ACTUAL's steps[2] says it is step 3, the fixture's is "
+            "step 2: a step is missing or repeated before it") in out
+    assert "a different shuffle" not in out
+    # Numbers that all agree: a wrong label alone is no difference.
+    actual = copy.deepcopy(fixture)
+    actual["steps"][1]["step"] = 7
+    status, out, _ = run(tmp_path, capsys, fixture, actual)
+    assert status == 0 and "missing or repeated" not in out
+
+
 def test_initial_is_checked_when_actual_holds_it(tmp_path, capsys, fixture):
     actual = copy.deepcopy(fixture)
     w = actual["initial"]["layers"][1]["w"]

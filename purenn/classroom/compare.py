@@ -190,7 +190,10 @@ def _walk(expected, actual, case, result, ulp_limit, rtol):
         result["notes"].append("ACTUAL has {} steps, the fixture {}: the "
                                "extra steps are ignored".format(
                                    len(extra), result["steps"]))
-    shuffle = _shuffle_hint(expected, actual)
+    # A mislabelled step whose numbers all agree is no difference to explain.
+    differs = real_record is not None or outside_record is not None
+    shuffle = (differs and _step_hint(expected, actual)) or \
+        _shuffle_hint(expected, actual)
     out = []
     if nan_where is not None:
         out.append("ACTUAL holds NaN, first at {}: a 0/0, inf - inf or an "
@@ -207,6 +210,24 @@ def _walk(expected, actual, case, result, ulp_limit, rtol):
     elif shuffle:
         out.append(shuffle)
     result["hints"] = out
+
+
+def _step_hint(expected, actual):
+    """Name the first step ACTUAL numbers otherwise than the fixture (its
+    ``step`` field): a step left out or written twice shifts every later
+    one, which is no shuffle and no formula."""
+    a_steps = actual.get("steps")
+    if not isinstance(a_steps, list):
+        return None
+    for s, (e_step, a_step) in enumerate(zip(expected["steps"], a_steps)):
+        number = a_step.get("step") if isinstance(a_step, dict) else None
+        if isinstance(number, int) and not isinstance(number, bool) and \
+                number != e_step["step"]:
+            return ("ACTUAL's steps[{}] says it is step {}, the fixture's is "
+                    "step {}: a step is missing or repeated before it; "
+                    "write every step, in order".format(
+                        s, number, e_step["step"]))
+    return None
 
 
 def _shuffle_hint(expected, actual):

@@ -61,6 +61,9 @@ def test_binary_pgm_8_and_16_bit():
     (b"P2\n2 1\n255\n1", "needs 2 values, found 1"),
     (b"P2\n1 1\n100\n101", "pixel 0 is 101, above maxval 100"),
     (b"P5\n2 2\n255\n\x00\x00\x00", "needs 4 bytes of pixels, found 3"),
+    (b"P5\n2 1\n255\n\x00\x00\x00", "needs 2 bytes of pixels, found more$"),
+    (b"P5\r\n2 1\r\n255\r\n\x00\x00", "needs 2 bytes of pixels, found "
+     "more; the header ends in CR LF, where PGM allows one whitespace byte"),
 ])
 def test_pgm_errors(data, message):
     with pytest.raises(ImageError, match=message):

@@ -210,9 +210,15 @@ def _read_pgm(stream, source):
         for line in _binary_rows(head[position + 1:], stream, width * size,
                                  height):
             if line is None:
+                # "255\r\n" (a header written in text mode on Windows) puts
+                # the LF into the raster: PGM allows one whitespace byte.
+                crlf = head[position:position + 2] == b"\r\n"
                 raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
-                                 "pixels, found more".format(
-                                     source, width, height, maxval, needed))
+                                 "pixels, found more{}".format(
+                                     source, width, height, maxval, needed,
+                                     "; the header ends in CR LF, where PGM "
+                                     "allows one whitespace byte" if crlf
+                                     else ""))
             if isinstance(line, int):
                 raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
                                  "pixels, found {}".format(

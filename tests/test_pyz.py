@@ -299,6 +299,38 @@ def test_pack_writes_the_same_bytes_from_a_checkout_and_from_the_pyz(
     assert main(["pack", "--out", str(tmp_path / "no" / "x.pyz")]) == 2
 
 
+def test_pack_never_writes_over_what_it_packs(alone, tmp_path, capsys,
+                                             monkeypatch):
+    """pack --out naming a file it reads: the running archive (through a
+    link too), or a file of the package folder, is refused before work."""
+    os.symlink("purenn.pyz", os.path.join(alone, "link.pyz"))
+    try:
+        for name in ("purenn.pyz", "link.pyz"):
+            result = run(alone, "pack", "--out", name)
+            assert result.returncode == 2
+            assert result.stderr == (
+                "purenn: error: --out {} and the running archive {} are the "
+                "same file: refusing to write over a file this command "
+                "reads\n".format(name, os.path.join(os.path.realpath(alone),
+                                                   "purenn.pyz")))
+    finally:
+        os.remove(os.path.join(alone, "link.pyz"))
+    # A package folder of two files stands in for the checkout's, so that
+    # a failure cannot overwrite the real model.
+    from purenn import resources
+    from purenn.cli import main
+    package = tmp_path / "purenn"
+    (package / "data").mkdir(parents=True)
+    (package / "network.py").write_text("# a module\n")
+    model = package / "data" / "model.json"
+    model.write_text("{}")
+    monkeypatch.setattr(resources, "PACKAGE_DIRECTORY", str(package))
+    assert main(["pack", "--out", str(model)]) == 2
+    assert "and package file {} are the same file".format(model) in \
+        capsys.readouterr().err
+    assert model.read_text() == "{}"
+
+
 @pytest.mark.parametrize("member", ["purenn/network.py",
                                     "purenn/engines/loops.py"])
 def test_a_damaged_module_is_one_line(alone, tmp_path, member):

@@ -158,6 +158,19 @@ def test_cli_plot_reads_a_train_log(tmp_path, capsys):
     assert "Test accuracy per epoch" in svg_texts(root)
 
 
+def test_cli_plot_reads_a_log_saved_by_notepad(tmp_path, capsys):
+    # A byte order mark first and CRLF line ends, as Windows Notepad saves
+    # a log a student opened and saved again.
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b'\xef\xbb\xbf{"epoch": 0, "correct": 9, "total": 10}'
+                    b'\r\n{"epoch": 1, "correct": 8, "total": 10}\r\n')
+    out_path = tmp_path / "curve.svg"
+    assert main(["plot", str(log), "--out", str(out_path)]) == 0
+    assert capsys.readouterr().out == (
+        "wrote {}: 2 epochs, last 80.00%, best 90.00% (epoch 0)\n".format(
+            out_path))
+
+
 @pytest.mark.parametrize("content, message", [
     ('{"epoch": 0, "correct": 1}\n', "line 1 has no total"),
     ('not json\n', "line 1 is not JSON"),

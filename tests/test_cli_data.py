@@ -49,9 +49,18 @@ def _error_line(capsys):
     return lines[0]
 
 
+@pytest.mark.parametrize("kind, found", [
+    ("missing", "no MNIST directory here"),
+    # --data naming one of the files (train-images-idx3-ubyte.gz), not
+    # the folder that holds them.
+    ("file", "is a file, not a directory"),
+])
 def test_the_same_wrong_data_gives_the_same_line_from_every_command(
-        tmp_path, capsys):
+        tmp_path, capsys, kind, found):
     missing = str(tmp_path / "no-such-mnist")
+    if kind == "file":
+        with open(missing, "wb") as handle:
+            handle.write(b"\x1f\x8b")
     model = str(tmp_path / "model.json")
     from purenn import Network
     Network([784, 10], seed=0).save(model)
@@ -69,9 +78,9 @@ def test_the_same_wrong_data_gives_the_same_line_from_every_command(
         assert main(argv + ["--data", missing]) == 2, name
         lines[name] = _error_line(capsys)
     assert set(lines.values()) == {
-        "purenn: error: {}: no MNIST directory here; give the folder that "
-        "holds the four MNIST files with --data DIR (scripts/fetch_mnist.py "
-        "in the purenn source downloads them)".format(missing)}, lines
+        "purenn: error: {}: {}; give the folder that holds the four MNIST "
+        "files with --data DIR (scripts/fetch_mnist.py in the purenn source "
+        "downloads them)".format(missing, found)}, lines
 
 
 @pytest.fixture()

@@ -344,6 +344,20 @@ BAD_INPUTS = [
     (["train", "--eta", "nan"], "expected a finite number >= 0"),
     (["train", "--batch-size", "ten"], "expected a whole number >= 1"),
     (["train", "--jobs", "0"], "expected a whole number >= 1"),
+    # Each job is a fork of the whole command: a typo of 1000 for 10 must
+    # not take the machine's memory (docs/performance.md).
+    # A picture under another format's name opens in no viewer: refused
+    # before any work, with the name to use.
+    (["weights", "{good}", "--out", "{good}.svg"],
+     "--out .*good.json.svg: this command writes PNG, not SVG; name the "
+     "file .*good.json.png$"),
+    (["show", "--index", "0", "--out", "{good}.JPG"],
+     "this command writes PNG, not JPG"),
+    (["plot", "{good}", "--out", "{good}.png"],
+     "--out .*good.json.png: this command writes SVG, not PNG"),
+    (["evaluate", "{good}", "--jobs", "65"],
+     "argument --jobs: expected at most 64 processes, got 65 \\(each is a "
+     "fork of this one"),
     (["train", "--bogus"], "unrecognized arguments: --bogus"),
     (["train", "--layers", "100,10", "{data}"],
      "--layers 100,10: the input layer has 100 neurons, the images have 784 "
@@ -382,7 +396,14 @@ BAD_INPUTS = [
      "not a PNG or PGM file .*supported: PGM P2/P5 and PNG"),
     (["predict", "{good}", "--image", "{palette}"],
      "colour type 3 at bit depth 16 is not valid PNG; PNG allows"),
-    (["predict", "{good}", "--image", "{blank}"], "no digit found"),
+    # The one line names the drawing, as every other error about it does.
+    (["predict", "{good}", "--image", "{blank}"],
+     "error: .*blank.pgm: no digit found: the picture is blank"),
+    (["train", "--data", "{good}"],
+     "good.json: is a file, not a directory; give the folder that holds "
+     "the four MNIST files"),
+    (["train", "--save", "{good}/model.json"],
+     "--save .*good.json/model.json: .*good.json is not a directory"),
 ]
 
 

@@ -420,6 +420,22 @@ def test_truncated_deep_and_huge_files_exit_2_with_one_line(
         assert err.count("\n") == 1 and len(err) < 400
 
 
+def test_a_byte_order_mark_is_ignored(tmp_path, capsys, fixture):
+    # A port on Windows writing through PowerShell 5 or .NET's UTF8 encoding
+    # starts its file with EF BB BF; RFC 8259 section 8.1 lets a JSON reader
+    # ignore it.
+    full = golden.render(fixture)
+    e, a = tmp_path / "expected.json", tmp_path / "actual.json"
+    e.write_bytes(full)
+    a.write_bytes(b"\xef\xbb\xbf" + full)
+    assert main(["compare", str(e), str(a)]) == 0
+    assert "IDENTICAL" in capsys.readouterr().out
+    a.write_bytes(full.decode("utf-8").encode("utf-16"))
+    assert main(["compare", str(e), str(a)]) == 2
+    assert "UTF-16 text, as PowerShell's > writes; expected UTF-8" in \
+        capsys.readouterr().err
+
+
 def test_a_truncated_fixture_file_exits_2(tmp_path, capsys, fixture):
     full = golden.render(fixture)
     e = tmp_path / "expected.json"
@@ -554,6 +570,24 @@ def test_a_ports_own_example_indices_explain_a_different_shuffle(
     assert ("hint: ACTUAL's step 1 visits example {} at position 0 where the "
             "fixture visits example {}: a different shuffle".format(
                 fixture["order"][0][5], fixture["order"][0][4])) in out
+
+
+def test_a_missing_step_is_named_not_taken_for_a_shuffle(
+        tmp_path, capsys, fixture):
+    # A port that skips a step shifts every later one: the step numbers it
+    # writes say so, where the examples would suggest another shuffle.
+    actual = copy.deepcopy(fixture)
+    del actual["steps"][2]
+    status, out, _ = run(tmp_path, capsys, fixture, actual)
+    assert status == 1
+    assert ("hint: ACTUAL's steps[2] says it is step 3, the fixture's is "
+            "step 2: a step is missing or repeated before it") in out
+    assert "a different shuffle" not in out
+    # Numbers that all agree: a wrong label alone is no difference.
+    actual = copy.deepcopy(fixture)
+    actual["steps"][1]["step"] = 7
+    status, out, _ = run(tmp_path, capsys, fixture, actual)
+    assert status == 0 and "missing or repeated" not in out
 
 
 def test_initial_is_checked_when_actual_holds_it(tmp_path, capsys, fixture):

@@ -32,6 +32,19 @@ def test_plain_pgm_with_comments():
     assert decode_pgm(data) == [[0.0, 0.5, 1.0], [1.0, 0.2, 0.0]]
 
 
+@pytest.mark.parametrize("piece", [1, 3, 1 << 16])
+def test_plain_pgm_comments_between_pixels(monkeypatch, piece):
+    # Netpbm's reader (pm_getc) skips a comment anywhere in a plain PGM; one
+    # typed by hand may label its rows.  A comment ends at CR or LF, reads
+    # as a space (0#x\n10 is two values), and may span the pieces read.
+    monkeypatch.setattr(images, "_PIECE", piece)
+    data = (b"P2 3 2 10\n# row 0\n0 5 10 # the top\n# row 1\r"
+            b"10 2#no space\n0\n# the end")
+    assert decode_pgm(data) == [[0.0, 0.5, 1.0], [1.0, 0.2, 0.0]]
+    with pytest.raises(ImageError, match="needs 6 values, found 5"):
+        decode_pgm(b"P2 3 2 10\n0 5 10 10 2 # 0\n")
+
+
 def test_binary_pgm_8_and_16_bit():
     assert decode_pgm(b"P5\n2 1\n255\n\x00\xff") == [[0.0, 1.0]]
     # maxval > 255: two bytes per sample, big-endian (netpbm's P5 spec).
@@ -48,6 +61,9 @@ def test_binary_pgm_8_and_16_bit():
     (b"P2\n2 1\n255\n1", "needs 2 values, found 1"),
     (b"P2\n1 1\n100\n101", "pixel 0 is 101, above maxval 100"),
     (b"P5\n2 2\n255\n\x00\x00\x00", "needs 4 bytes of pixels, found 3"),
+    (b"P5\n2 1\n255\n\x00\x00\x00", "needs 2 bytes of pixels, found more$"),
+    (b"P5\r\n2 1\r\n255\r\n\x00\x00", "needs 2 bytes of pixels, found "
+     "more; the header ends in CR LF, where PGM allows one whitespace byte"),
 ])
 def test_pgm_errors(data, message):
     with pytest.raises(ImageError, match=message):

@@ -185,6 +185,27 @@ def test_missing_file_names_it(tmp_path):
     assert "t10k-labels.idx1-ubyte.gz" in str(info.value)
 
 
+def test_files_one_or_two_folders_down_are_named(tmp_path):
+    # torchvision keeps MNIST in MNIST/raw/; an unpacked download often
+    # sits one folder down.  The error says which folder to pass.
+    raw = tmp_path / "MNIST" / "raw"
+    make_mnist(raw)
+    (tmp_path / "notes").mkdir()
+    for directory in (tmp_path, tmp_path / "MNIST"):
+        with pytest.raises(FileNotFoundError) as info:
+            mnist.load(str(directory))
+        assert info.value.strerror.endswith(
+            "; it is in {0}: pass --data {0}".format(raw))
+    assert len(mnist.load(str(raw))[1]) > 0
+    # Three folders down is not looked for.
+    deeper = tmp_path / "a"
+    deeper.mkdir()
+    shutil.move(str(tmp_path / "MNIST"), str(deeper / "MNIST"))
+    with pytest.raises(FileNotFoundError) as info:
+        mnist.load(str(tmp_path))
+    assert "it is in" not in str(info.value)
+
+
 def test_count_mismatch(tmp_path):
     directory = make_mnist(tmp_path)
     write_idx(os.path.join(directory, "train-labels-idx1-ubyte"),

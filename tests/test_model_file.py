@@ -119,6 +119,23 @@ def test_binary_garbage_is_refused(tmp_path):
         load(str(path))
 
 
+def test_a_byte_order_mark_is_ignored_and_utf16_is_named(tmp_path):
+    # Windows Notepad and PowerShell 5's Out-File -Encoding utf8 start a
+    # UTF-8 file with EF BB BF; RFC 8259 section 8.1 lets a JSON reader
+    # ignore it.  PowerShell 5's ">" writes UTF-16 with FF FE: named, so the
+    # student knows what to change.
+    text = Network([2, 1], seed=1).to_json()
+    path = tmp_path / "notepad.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load(str(path)).to_json() == text
+    path = tmp_path / "powershell.json"
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(ModelError, match=(
+            "powershell.json: not a model file \\(UTF-16 text, as "
+            "PowerShell's > writes; expected UTF-8\\)")):
+        load(str(path))
+
+
 def test_missing_file_raises_os_error(tmp_path):
     with pytest.raises(OSError, match="absent.json"):
         load(str(tmp_path / "absent.json"))

@@ -128,6 +128,41 @@ def test_example_golden_and_compare(alone, tmp_path):
         assert stream.read() == shipped
 
 
+def test_predict_with_the_model_inside_the_archive(alone, tmp_path):
+    # docs/install.md: a drawing against the shipped model, pyz alone.
+    image = str(tmp_path / "seven.png")
+    with zipfile.ZipFile(os.path.join(alone, "purenn.pyz")) as archive:
+        with open(image, "wb") as stream:
+            stream.write(archive.read("purenn/data/examples/seven.png"))
+    model = os.path.join("purenn.pyz", "purenn", "data", "models",
+                         "mnist-784-30-10.json")
+    result = run(alone, "predict", model, "--image", image)
+    assert result.returncode == 0, result.stderr
+    assert "predicted class: 7" in result.stdout
+
+
+def test_compare_reads_the_fixtures_inside_the_archive(alone, tmp_path):
+    # README: "or use the shipped purenn/data/golden/": with only the pyz,
+    # they are named through it, as a model or the MNIST files can be.
+    shipped = os.path.join("purenn.pyz", "purenn", "data", "golden")
+    out = str(tmp_path / "fixtures")
+    os.mkdir(out)
+    assert run(alone, "golden", "--out", out).returncode == 0
+    for expected, actual in [
+            (os.path.join(shipped, "primer-1-1-1.json"),
+             os.path.join(out, "primer-1-1-1.json")),
+            (shipped, out)]:
+        result = run(alone, "compare", expected, actual)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "IDENTICAL" in result.stdout
+    result = run(alone, "compare", os.path.join(shipped, "nope.json"),
+                 os.path.join(out, "primer-1-1-1.json"))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "purenn: error: EXPECTED {}: no such file or directory\n".format(
+            os.path.join(shipped, "nope.json")))
+
+
 @needs_data
 def test_serve_answers_static_files_from_the_archive(alone):
     server = subprocess.Popen(
@@ -262,6 +297,38 @@ def test_pack_writes_the_same_bytes_from_a_checkout_and_from_the_pyz(
     with open(again, "rb") as stream:
         assert hashlib.sha256(stream.read()).hexdigest() == digest
     assert main(["pack", "--out", str(tmp_path / "no" / "x.pyz")]) == 2
+
+
+def test_pack_never_writes_over_what_it_packs(alone, tmp_path, capsys,
+                                             monkeypatch):
+    """pack --out naming a file it reads: the running archive (through a
+    link too), or a file of the package folder, is refused before work."""
+    os.symlink("purenn.pyz", os.path.join(alone, "link.pyz"))
+    try:
+        for name in ("purenn.pyz", "link.pyz"):
+            result = run(alone, "pack", "--out", name)
+            assert result.returncode == 2
+            assert result.stderr == (
+                "purenn: error: --out {} and the running archive {} are the "
+                "same file: refusing to write over a file this command "
+                "reads\n".format(name, os.path.join(os.path.realpath(alone),
+                                                   "purenn.pyz")))
+    finally:
+        os.remove(os.path.join(alone, "link.pyz"))
+    # A package folder of two files stands in for the checkout's, so that
+    # a failure cannot overwrite the real model.
+    from purenn import resources
+    from purenn.cli import main
+    package = tmp_path / "purenn"
+    (package / "data").mkdir(parents=True)
+    (package / "network.py").write_text("# a module\n")
+    model = package / "data" / "model.json"
+    model.write_text("{}")
+    monkeypatch.setattr(resources, "PACKAGE_DIRECTORY", str(package))
+    assert main(["pack", "--out", str(model)]) == 2
+    assert "and package file {} are the same file".format(model) in \
+        capsys.readouterr().err
+    assert model.read_text() == "{}"
 
 
 @pytest.mark.parametrize("member", ["purenn/network.py",

@@ -242,6 +242,30 @@ def test_upload_png_is_read_by_purenn():
     assert answer["notes"] == notes
 
 
+def test_a_cross_entropy_model_is_shown_but_not_stepped():
+    # network2.py's CrossEntropyCost: the page's step and trace are the
+    # quadratic cost's, so they are refused as train --init and trace
+    # refuse it; the forward views do not use the cost.
+    net = network.Network([784, 6, 10], seed=3)
+    net.cost_name = "CrossEntropyCost"
+    room = api.Classroom(net, source="ce.json")
+    x = [0.0] * 784
+    assert len(room.predict({"x": x})["outputs"]) == 10
+    assert room.neuron({"x": x, "layer": 1, "neuron": 0})["step"] is None
+    for call, body in [(room.step, {"x": x, "label": 3}),
+                       (room.neuron, {"x": x, "label": 3, "layer": 1,
+                                      "neuron": 0})]:
+        with pytest.raises(api.ApiError, match=(
+                "^ce.json: the model's cost is CrossEntropyCost; purenn can "
+                "train only models with QuadraticCost")):
+            call(body)
+    small = network.Network([2, 2], seed=1)
+    small.cost_name = "CrossEntropyCost"
+    with pytest.raises(api.ApiError, match="purenn can trace only models"):
+        api.Classroom(small, source="ce.json").lesson(
+            {"name": "model", "input": "0.5,0.5", "target": "1,0"})
+
+
 def test_upload_pgm_and_drawing_over_http(server):
     picture = [[0] * 12 for _ in range(10)]
     for r in range(2, 8):

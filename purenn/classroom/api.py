@@ -43,7 +43,7 @@ import copy
 import threading
 
 from purenn import matrix
-from purenn.network import argmax
+from purenn.network import argmax, check_cost
 from purenn.primer import sigmoid_prime
 from purenn.classroom import lesson, laststep, uploads
 from purenn.classroom import sessions as _sessions
@@ -275,8 +275,18 @@ class Classroom:
                                                False)
         return answer
 
-    @staticmethod
-    def _step_arguments(body, net):
+    def _quadratic(self, action):
+        """Raise ApiError unless the served model has the quadratic cost:
+        the step and the trace are that cost's, so a network2.py
+        CrossEntropyCost model is refused as ``train --init`` and ``trace``
+        refuse it (``purenn.network.check_cost``)."""
+        try:
+            check_cost(self.net, self.source, action)
+        except ValueError as exc:
+            raise ApiError(str(exc))
+
+    def _step_arguments(self, body, net):
+        self._quadratic("train")
         label = whole(body, "label", 0, net.layers[-1] - 1)
         step_size = number(body.get("step_size", 3.0), "step_size")
         if not 0 <= step_size <= 1000:
@@ -407,6 +417,7 @@ class Classroom:
                                    tracing.DEMO_INPUT, tracing.DEMO_TARGET,
                                    tracing.DEMO_STEP_SIZE)
         elif name == "model":
+            self._quadratic("trace")
             _, net = self._network(body)
             try:
                 tracing.check_size(net.layers)

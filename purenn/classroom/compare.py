@@ -31,6 +31,7 @@ A case file missing from ACTUAL's directory fails, unless ``partial``:
 """
 import os
 
+from purenn import resources
 from purenn.classroom.compare_layout import MISSING, as_matrix, \
     check_fixture, count_values, groups
 from purenn.classroom.compare_read import CompareError, MAX_FILE_BYTES, \
@@ -189,7 +190,10 @@ def _walk(expected, actual, case, result, ulp_limit, rtol):
         result["notes"].append("ACTUAL has {} steps, the fixture {}: the "
                                "extra steps are ignored".format(
                                    len(extra), result["steps"]))
-    shuffle = _shuffle_hint(expected, actual)
+    # A mislabelled step whose numbers all agree is no difference to explain.
+    differs = real_record is not None or outside_record is not None
+    shuffle = (differs and _step_hint(expected, actual)) or \
+        _shuffle_hint(expected, actual)
     out = []
     if nan_where is not None:
         out.append("ACTUAL holds NaN, first at {}: a 0/0, inf - inf or an "
@@ -206,6 +210,24 @@ def _walk(expected, actual, case, result, ulp_limit, rtol):
     elif shuffle:
         out.append(shuffle)
     result["hints"] = out
+
+
+def _step_hint(expected, actual):
+    """Name the first step ACTUAL numbers otherwise than the fixture (its
+    ``step`` field): a step left out or written twice shifts every later
+    one, which is no shuffle and no formula."""
+    a_steps = actual.get("steps")
+    if not isinstance(a_steps, list):
+        return None
+    for s, (e_step, a_step) in enumerate(zip(expected["steps"], a_steps)):
+        number = a_step.get("step") if isinstance(a_step, dict) else None
+        if isinstance(number, int) and not isinstance(number, bool) and \
+                number != e_step["step"]:
+            return ("ACTUAL's steps[{}] says it is step {}, the fixture's is "
+                    "step {}: a step is missing or repeated before it; "
+                    "write every step, in order".format(
+                        s, number, e_step["step"]))
+    return None
 
 
 def _shuffle_hint(expected, actual):
@@ -240,21 +262,22 @@ def compare_paths(expected_path, actual_path, ulps=0, rtol=0.0,
 
     Return a list of ``compare_case`` results; a case file missing from the
     ACTUAL directory gives a result with only ``case``, ``missing_file``,
-    ``never_compared`` and ``partial``.
+    ``never_compared`` and ``partial``.  Either may be a path inside
+    purenn.pyz (``purenn.pyz/purenn/data/golden``, the shipped fixtures).
     """
-    if os.path.isdir(expected_path):
-        if not os.path.isdir(actual_path):
+    if resources.isdir(expected_path):
+        if not resources.isdir(actual_path):
             raise CompareError("EXPECTED {} is a directory, so ACTUAL must be "
                                "one too; {} is not".format(expected_path,
                                                            actual_path))
-        names = sorted(n for n in os.listdir(expected_path)
+        names = sorted(n for n in resources.listdir(expected_path)
                        if n.endswith(".json"))
         if not names:
             raise CompareError("EXPECTED {}: no .json fixture files".format(
                 expected_path))
         pairs = [(os.path.join(expected_path, n),
                   os.path.join(actual_path, n)) for n in names]
-    elif os.path.isdir(actual_path):
+    elif resources.isdir(actual_path):
         raise CompareError("ACTUAL {} is a directory, EXPECTED {} a file: "
                            "compare a file with a file or a directory with "
                            "a directory".format(actual_path, expected_path))
@@ -263,7 +286,8 @@ def compare_paths(expected_path, actual_path, ulps=0, rtol=0.0,
     results = []
     for e_path, a_path in pairs:
         expected = read_json(e_path, "EXPECTED")
-        if len(pairs) > 1 and not os.path.exists(a_path):
+        if len(pairs) > 1 and not (os.path.exists(a_path)
+                                   or resources.exists(a_path)):
             try:
                 count = count_values(expected)
             except (CompareError, KeyError, IndexError, TypeError,

@@ -16,7 +16,8 @@ import os
 import re
 import stat
 
-from purenn.io.bounded import shorten
+from purenn import resources
+from purenn.io.bounded import decode_utf8, shorten
 
 __all__ = ["CompareError", "MAX_FILE_BYTES", "MAX_PARSE_BYTES", "read_json"]
 
@@ -81,23 +82,35 @@ def read_json(path, role):
     any nesting depth, huge integers, text that is not UTF-8 or not JSON
     raise CompareError, one line naming the file.
     """
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise CompareError("{} {}: {}".format(role, path, exc.strerror))
-    if not stat.S_ISREG(info.st_mode):
-        raise CompareError("{} {}: not a regular file (a fixture or ACTUAL "
-                           "is a .json file)".format(role, path))
+    if resources.split_archive(path)[0] is not None:
+        # A shipped fixture inside purenn.pyz
+        # (purenn.pyz/purenn/data/golden/...), read as every input is.
+        if not resources.isfile(path):
+            raise CompareError("{} {}: not a regular file (a fixture or "
+                               "ACTUAL is a .json file)".format(role, path))
+        opened = resources.open_binary(path)
+        size = resources.stream_size(opened)
+    else:
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            raise CompareError("{} {}: {}".format(role, path, exc.strerror))
+        if not stat.S_ISREG(info.st_mode):
+            raise CompareError("{} {}: not a regular file (a fixture or "
+                               "ACTUAL is a .json file)".format(role, path))
+        opened, size = None, info.st_size
     too_large = CompareError("{} {}: larger than {:,} bytes, too large for "
                              "a golden file".format(role, path,
                                                     MAX_FILE_BYTES))
-    if info.st_size > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
+        if opened is not None:
+            opened.close()
         raise too_large
     # Into one buffer of the file's size (a read(n) of PyPy holds n bytes
     # three times); one byte more tells a file that grew since stat.
-    raw = bytearray(info.st_size + 1)
+    raw = bytearray(size + 1)
     view, got = memoryview(raw), 0
-    with open(path, "rb") as stream:
+    with opened or open(path, "rb") as stream:
         while got < len(raw):
             count = stream.readinto(view[got:])
             if not count:
@@ -115,7 +128,7 @@ def read_json(path, role):
                                role, path, cost >> 20,
                                MAX_PARSE_BYTES >> 20))
     try:
-        text = raw.decode("utf-8")
+        text = decode_utf8(raw)  # a byte order mark is ignored
         del raw
         record = json.loads(text, parse_int=_parse_int,
                             parse_constant=_constant)

@@ -13,7 +13,7 @@ import sys
 
 from purenn.arguments import add_data_argument
 from purenn.cli.common import CliError, parse_float_list, parse_int_list, \
-    positive_int, non_negative_int
+    positive_int, non_negative_int, check_picture_name
 
 __all__ = ["register"]
 
@@ -231,6 +231,7 @@ def run_weights(args, out=None):
     from purenn.io.fileio import check_outputs
     from purenn.drawing import pictures
     from purenn.io.png import write_png
+    check_picture_name("--out", args.out, ".png")
     check_outputs([("--out", args.out)], inputs=[("MODEL", args.model)])
     net = load(args.model)
     # Layer 1: the first hidden layer, or the output layer of a network
@@ -262,6 +263,7 @@ def run_plot(args, out=None):
     from purenn.io.fileio import atomic_write, check_outputs
     from purenn.io import trainlog
     from purenn.drawing.svg import line_chart
+    check_picture_name("--out", args.out, ".svg")
     check_outputs([("--out", args.out)], inputs=[("LOG", args.log)])
     points = trainlog.read_log(args.log)
     text = line_chart([epoch for epoch, _ in points],

@@ -5,6 +5,7 @@ of every command (``load_mnist_sets``, ``load_mnist``), and what ``train``,
 model fits MNIST)."""
 import argparse
 import math
+import os
 
 __all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
            "load_mnist_sets", "check_data_directory", "data_inputs",
@@ -12,7 +13,7 @@ __all__ = ["CliError", "Parser", "HelpFormatter", "load_mnist",
            "parse_int_list", "parse_float_list",
            "positive_int", "non_negative_int", "DIGITS", "SETS",
            "ENGINE_CHOICES", "ENGINE_HELP", "add_engine_arguments",
-           "layers_text", "check_fits", "percent"]
+           "layers_text", "check_fits", "percent", "check_picture_name"]
 
 
 class CliError(Exception):
@@ -71,6 +72,25 @@ def positive_int(text):
     return _int_in_range(text, 1, "a whole number >= 1")
 
 
+# --jobs forks that many copies of this process, whatever the work: a typo
+# of --jobs 1000 for 10 took 20 s instead of 2 and 3 GB more memory for
+# evaluate, and 10000 would exhaust the memory of most machines.  More
+# processes than CPUs gain nothing, and 64 is more CPUs than a classroom's
+# machines have.
+MAX_JOBS = 64
+
+
+def jobs_count(text):
+    """argparse type for --jobs: an int from 1 to MAX_JOBS."""
+    value = positive_int(text)
+    if value > MAX_JOBS:
+        raise argparse.ArgumentTypeError(
+            "expected at most {} processes, got {} (each is a fork of this "
+            "one; more than this machine's {} CPUs gain nothing)".format(
+                MAX_JOBS, value, os.cpu_count() or 1))
+    return value
+
+
 def non_negative_int(text):
     """argparse type: an int >= 0."""
     return _int_in_range(text, 0, "a whole number >= 0")
@@ -114,10 +134,16 @@ def _no_directory(directory):
         return CliError("no MNIST data: {}; or give the folder that holds "
                         "the four MNIST files with --data DIR".format(
                             missing_data_advice("mnist")))
+    from purenn import resources
+    path = mnist.data_directory(directory)
+    # --data train-images-idx3-ubyte.gz names one of the files, not their
+    # folder: say so rather than that nothing is there.
+    found = ("is a file, not a directory" if resources.exists(path)
+             else "no MNIST directory here")
     return CliError(
-        "{}: no MNIST directory here; give the folder that holds the "
-        "four MNIST files with --data DIR (scripts/fetch_mnist.py in the "
-        "purenn source downloads them)".format(mnist.data_directory(directory)))
+        "{}: {}; give the folder that holds the four MNIST files with "
+        "--data DIR (scripts/fetch_mnist.py in the purenn source downloads "
+        "them)".format(path, found))
 
 
 def check_data_directory(directory=None):
@@ -221,8 +247,9 @@ ENGINE_HELP = ("how to run the arithmetic, the same bits from each: auto "
 
 def add_engine_arguments(parser):
     """--jobs and --engine, shared by train and evaluate."""
-    parser.add_argument("--jobs", type=positive_int, default=1, metavar="N",
-                        help="processes to use (same results for any N)")
+    parser.add_argument("--jobs", type=jobs_count, default=1, metavar="N",
+                        help="processes to use, at most {} (same results "
+                        "for any N)".format(MAX_JOBS))
     parser.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
                         help=ENGINE_HELP)
 
@@ -230,6 +257,25 @@ def add_engine_arguments(parser):
 def layers_text(layers):
     """Layer sizes as the flags spell them: ``784,30,10``."""
     return ",".join(str(size) for size in layers)
+
+
+# A picture saved under another format's name (plot --out curve.png writes
+# SVG) opens in no viewer, and the mistake shows only when it is opened.
+_PICTURE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".bmp",
+                     ".webp", ".pdf")
+
+
+def check_picture_name(label, path, suffix):
+    """Raise CliError if ``path`` (the value of option ``label``) ends in a
+    picture suffix other than ``suffix`` (``".png"``), the format written;
+    any other name, or none, is the user's choice."""
+    if path is None:
+        return
+    stem, found = os.path.splitext(path)
+    if found.lower() in _PICTURE_SUFFIXES and found.lower() != suffix:
+        raise CliError("{} {}: this command writes {}, not {}; name the file "
+                       "{}".format(label, path, suffix[1:].upper(),
+                                   found[1:].upper(), stem + suffix))
 
 
 def check_fits(layers, rows, cols, what):

@@ -8,8 +8,8 @@
 import sys
 
 from purenn.arguments import add_data_argument
-from purenn.cli.common import (data_inputs, load_mnist_example,
-                               non_negative_int)
+from purenn.cli.common import (check_picture_name, data_inputs,
+                               load_mnist_example, non_negative_int)
 
 
 def register(subparsers):
@@ -37,6 +37,7 @@ def run_show(args, out=None):
     out = sys.stdout if out is None else out
     from purenn.io.fileio import check_outputs
     # Before any work; never over a file of the data set being read.
+    check_picture_name("--out", args.out, ".png")
     check_outputs([("--out", args.out)], inputs=data_inputs(args.data))
     from purenn.io import mnist
     # Only this image is held, whatever the size of the file.

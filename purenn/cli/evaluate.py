@@ -158,9 +158,12 @@ def predict_command(args, out=None):
                                                       label))
     elif args.image is not None:
         from purenn.drawing.prepare import prepare_digit, to_pixels
-        from purenn.io.images import read_image
+        from purenn.io.images import ImageError, read_image
         picture, kind = read_image(args.image)
-        x, notes = prepare_digit(picture)
+        try:
+            x, notes = prepare_digit(picture)
+        except ImageError as exc:  # say which drawing, as read_image does
+            raise ImageError("{}: {}".format(args.image, exc))
         pixels = to_pixels(x)
         lines.append("{}: {}, prepared like MNIST:".format(args.image, kind))
         lines += ["  - " + note for note in notes]

@@ -132,9 +132,11 @@ def run_golden(args, out=None):
 
 def run_compare(args, out=None):
     out = sys.stdout if out is None else out
+    from purenn import resources
     from purenn.classroom import compare
     for role, path in (("EXPECTED", args.expected), ("ACTUAL", args.actual)):
-        if not os.path.exists(path):
+        # resources: a shipped fixture may be named inside purenn.pyz.
+        if not (os.path.exists(path) or resources.exists(path)):
             raise CliError("{} {}: no such file or directory".format(role,
                                                                      path))
     results = compare.compare_paths(args.expected, args.actual,

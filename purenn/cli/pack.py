@@ -30,7 +30,16 @@ def run_pack(args, out=None):
     out = sys.stdout if out is None else out
     from purenn import pack, resources
     from purenn.io.fileio import check_outputs
-    check_outputs([("--out", args.out)])   # before any work
+    # Before any work, and never over a file it packs: the running archive,
+    # or any file of the package folder (its model, its own modules).
+    archive = resources.split_archive(resources.PACKAGE_DIRECTORY)[0]
+    if archive is not None:
+        inputs = [("the running archive", archive)]
+    else:
+        inputs = [("package file", os.path.join(resources.PACKAGE_DIRECTORY,
+                                                *name.split("/")[1:]))
+                  for name in pack.package_files()]
+    check_outputs([("--out", args.out)], inputs=inputs)
     if not resources.isfile(resources.data_path("mnist", "SHA256SUMS")):
         raise CliError("no MNIST data to pack: {}".format(
             resources.missing_data_advice("mnist")))

@@ -9,6 +9,7 @@ these *before* the work is done, and turn every problem into a ValueError
 whose message names the source and stays short:
 
 - ``read_text(path, max_bytes, what)``: the file as text, refused if larger;
+- ``decode_utf8(raw)``: UTF-8 bytes as text, a byte order mark ignored;
 - ``loads_json(text, max_depth)``: ``json.loads`` with the nesting depth
   checked first, NaN/Infinity refused and integers limited to what a float
   holds;
@@ -27,8 +28,8 @@ import re
 
 from purenn import resources
 
-__all__ = ["MESSAGE_LIMIT", "read_text", "loads_json", "json_depth",
-           "shorten", "preview", "parse_cost", "PARSE_FACTOR",
+__all__ = ["MESSAGE_LIMIT", "read_text", "decode_utf8", "loads_json",
+           "json_depth", "shorten", "preview", "parse_cost", "PARSE_FACTOR",
            "MAX_PARSE_BYTES", "MAX_STRINGS", "reject_constant"]
 
 MESSAGE_LIMIT = 300
@@ -140,10 +141,32 @@ def read_text(path, max_bytes, what):
         raise ValueError("{}: larger than {:,} bytes, too large for {}".format(
             path, max_bytes, what))
     try:
-        return raw.decode("utf-8")
+        return decode_utf8(raw)
     except UnicodeDecodeError as exc:
         raise ValueError("{}: not {} (not UTF-8 text: {})".format(
             path, what, exc))
+    except ValueError as exc:
+        raise ValueError("{}: not {} ({})".format(path, what, exc))
+
+
+def decode_utf8(raw):
+    """Return the bytes ``raw`` as UTF-8 text, a leading byte order mark
+    dropped.
+
+    Windows Notepad and PowerShell 5's ``Out-File -Encoding utf8`` start a
+    UTF-8 file with EF BB BF, and RFC 8259 (section 8.1) lets a JSON reader
+    ignore it; ``json.loads`` would refuse it.  Raise UnicodeDecodeError
+    for bytes that are not UTF-8, and ValueError for UTF-16 (what
+    PowerShell 5's ``>`` writes), which is named so it can be fixed.
+
+    >>> decode_utf8(b"\\xef\\xbb\\xbf[1]")
+    '[1]'
+    """
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError("UTF-16 text, as PowerShell's > writes; expected "
+                         "UTF-8")
+    # utf-8-sig drops one leading BOM and is utf-8 otherwise, with no copy.
+    return raw.decode("utf-8-sig")
 
 
 def json_depth(text, limit):

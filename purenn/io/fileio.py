@@ -212,6 +212,11 @@ def _check_output(label, path):
     directory = os.path.dirname(path)
     shown = directory or "."
     if not os.path.isdir(directory or os.curdir):
+        # A file named where a folder should be (--save model.json/m.json)
+        # is not a missing directory: say which it is.
+        if os.path.exists(directory):
+            raise ValueError("{}: {} is not a directory".format(where,
+                                                                 shown))
         raise ValueError("{}: directory {} does not exist".format(
             where, shown))
     if not os.access(directory or os.curdir, os.W_OK | os.X_OK):

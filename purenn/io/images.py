@@ -121,12 +121,46 @@ def _binary_rows(first, stream, size, count):
         yield None
 
 
+def _uncommented(first, stream):
+    """Yield ``first``, then the stream a piece at a time, each ``#``
+    comment (to the end of its line, across pieces) read as a space.
+
+    Netpbm's own reader (``pm_getc``) skips comments anywhere in a plain
+    file, not only in the header; a PGM typed by hand may label its rows.
+    Every piece but ``first`` is non-empty until the stream ends.
+    """
+    in_comment, piece = False, first
+    while True:
+        kept, position = [], 0
+        while position < len(piece):
+            if in_comment:
+                ends = [end for end in (piece.find(b"\n", position),
+                                        piece.find(b"\r", position))
+                        if end >= 0]
+                if not ends:
+                    break
+                in_comment, position = False, min(ends)
+            else:
+                mark = piece.find(b"#", position)
+                if mark < 0:
+                    kept.append(piece[position:])
+                    break
+                kept += [piece[position:mark], b" "]
+                in_comment, position = True, mark + 1
+        yield b"".join(kept) or (b" " if piece else b"")
+        piece = stream.read(_PIECE)
+        if not piece:
+            yield b""
+            return
+
+
 def _words(first, stream, source):
     """Yield the whitespace-separated words of ``first`` then the stream,
-    reading a piece at a time."""
-    pending = first
+    reading a piece at a time; comments are skipped."""
+    pieces = _uncommented(first, stream)
+    pending = next(pieces)
     while True:
-        more = stream.read(_PIECE)
+        more = next(pieces)
         words = (pending + more).split()
         if more and words and not (pending + more)[-1:].isspace():
             pending = words.pop()       # may continue in the next piece
@@ -176,9 +210,15 @@ def _read_pgm(stream, source):
         for line in _binary_rows(head[position + 1:], stream, width * size,
                                  height):
             if line is None:
+                # "255\r\n" (a header written in text mode on Windows) puts
+                # the LF into the raster: PGM allows one whitespace byte.
+                crlf = head[position:position + 2] == b"\r\n"
                 raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
-                                 "pixels, found more".format(
-                                     source, width, height, maxval, needed))
+                                 "pixels, found more{}".format(
+                                     source, width, height, maxval, needed,
+                                     "; the header ends in CR LF, where PGM "
+                                     "allows one whitespace byte" if crlf
+                                     else ""))
             if isinstance(line, int):
                 raise ImageError("{}: P5 {}x{} maxval {} needs {} bytes of "
                                  "pixels, found {}".format(

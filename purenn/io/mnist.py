@@ -144,9 +144,42 @@ def find_file(directory, base):
         # with a message); in purenn.pyz, a member.
         if os.path.lexists(path) or resources.isfile(path):
             return path
+    below = _found_below(directory, names)
     raise FileNotFoundError(
-        errno.ENOENT, "MNIST file missing (tried {})".format(", ".join(names)),
+        errno.ENOENT, "MNIST file missing (tried {}){}".format(
+            ", ".join(names), "; it is in {0}: pass --data {0}".format(below)
+            if below else ""),
         os.path.join(directory, base))
+
+
+def _found_below(directory, names, depth=2, budget=200):
+    """Return the first folder within ``depth`` levels below ``directory``
+    (on disk) that holds one of ``names``, or None.
+
+    torchvision keeps MNIST in ``MNIST/raw/`` and an unpacked download often
+    sits one folder down: naming that folder saves a search.  At most
+    ``budget`` entries are looked at, so a huge tree costs nothing.
+    """
+    folders, seen = [directory], 0
+    for _ in range(depth):
+        deeper = []
+        for folder in folders:
+            try:
+                entries = sorted(os.listdir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > budget:
+                    return None
+                path = os.path.join(folder, entry)
+                if os.path.isdir(path):
+                    if any(os.path.isfile(os.path.join(path, name))
+                           for name in names):
+                        return path
+                    deeper.append(path)
+        folders = deeper
+    return None
 
 
 def _check_limit(limit, what):

@@ -29,7 +29,7 @@ needs_data = pytest.mark.skipif(not HAVE_DATA,
                                 reason="no purenn/data/mnist in this checkout")
 
 # The floor: purenn.pyz is at most 13 MB, read as the stricter
-# 13,000,000 bytes (today's archive: 12,907,677 bytes, docs/install.md).
+# 13,000,000 bytes (about 12.9 MB today; docs/install.md).
 MAX_BYTES = 13000000
 
 
